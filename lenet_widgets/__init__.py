@@ -1,0 +1,45 @@
+"""lenet_widgets: train a LeNet on MNIST, save it, draw it, see its filters.
+
+Importing the package is cheap: TensorFlow, matplotlib and ipywidgets load only
+when a name that needs them is first used (``lenet_widgets.build_lenet``...).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it. Resolved lazily by __getattr__.
+_LAZY = {
+    "INPUT_RANGE": "lenet_widgets.core.data",
+    "DataError": "lenet_widgets.core.data",
+    "load_dataset": "lenet_widgets.core.data",
+    "load_mnist": "lenet_widgets.core.data",
+    "prepare_images": "lenet_widgets.core.data",
+    "build_lenet": "lenet_widgets.core.model",
+    "input_range": "lenet_widgets.core.model",
+    "train": "lenet_widgets.core.training",
+    "ModelFileError": "lenet_widgets.core.persistence",
+    "UnsafeModelError": "lenet_widgets.core.persistence",
+    "describe_model": "lenet_widgets.core.persistence",
+    "load_model": "lenet_widgets.core.persistence",
+    "load_weights": "lenet_widgets.core.persistence",
+    "save_model": "lenet_widgets.core.persistence",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lenet_widgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

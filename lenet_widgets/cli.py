@@ -1,0 +1,187 @@
+"""``lenet-widgets``: the chapter's scripts as one command line tool.
+
+Sub-commands call the same core and plotting functions as the widgets. Heavy
+imports (TensorFlow, matplotlib) happen inside the command functions, so
+``lenet-widgets --help`` answers at once. Errors print one line to stderr and
+exit non-zero; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+EXIT_FAILURE = 1
+
+
+class CommandError(Exception):
+    """A command failed for a reason the user can fix; printed without traceback."""
+
+
+def _quiet_tensorflow() -> None:
+    from lenet_widgets import config
+
+    config.quiet_tensorflow()
+
+
+def _saved_paths(output: Path, also: Sequence[str]) -> list[Path]:
+    paths = [output]
+    stem = output.name
+    for suffix in (".weights.h5", ".keras", ".h5"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    for suffix in also:
+        candidate = output.with_name(stem + suffix)
+        if candidate not in paths:
+            paths.append(candidate)
+    return paths
+
+
+def command_train(arguments: argparse.Namespace) -> int:
+    """Train LeNet and save it (``--save-trained`` also writes .h5 and .weights.h5)."""
+    _quiet_tensorflow()
+    from lenet_widgets.core import build_lenet, load_dataset, load_model, save_model, train
+    from lenet_widgets.core.persistence import file_format
+
+    output = Path(arguments.output)
+    file_format(output)  # Fail on a bad suffix before spending minutes training.
+    dataset = load_dataset(arguments.data)
+    print(f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)")
+    if arguments.resume:
+        model = load_model(arguments.resume)
+        print(f"resuming {arguments.resume}")
+    else:
+        model = build_lenet(
+            dataset.x_train.shape[1:] + (1,),
+            optimizer=arguments.optimizer,
+            learning_rate=arguments.learning_rate,
+        )
+    x_train, y_train = dataset.x_train, dataset.y_train
+    if arguments.train_size:
+        x_train, y_train = x_train[: arguments.train_size], y_train[: arguments.train_size]
+    train(
+        model,
+        x_train,
+        y_train,
+        epochs=arguments.epochs,
+        batch_size=arguments.batch_size,
+        validation_data=(dataset.x_test, dataset.y_test),
+        seed=arguments.seed,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    also = (".h5", ".weights.h5", ".keras") if arguments.save_trained else ()
+    for path in _saved_paths(output, also):
+        save_model(model, path)
+        print(f"saved {path}")
+    return 0
+
+
+def command_summary(arguments: argparse.Namespace) -> int:
+    """Print a model file's layers, parameters, optimizer and epochs trained."""
+    _quiet_tensorflow()
+    from lenet_widgets.core import describe_model, load_model
+
+    model = load_model(arguments.model)
+    model.summary(print_fn=print)
+    info = describe_model(model)
+    print(
+        f"{arguments.model}: {info['layers']} layers, {info['parameters']:,} parameters, "
+        f"optimizer {info['optimizer']} ({info['optimizer_steps']} steps), "
+        f"{info['epochs_trained']} epochs trained"
+    )
+    return 0
+
+
+def command_demo(arguments: argparse.Namespace) -> int:
+    """The README's main job: train, save in three formats, plot, visualize filters."""
+    _quiet_tensorflow()
+    from lenet_widgets import config
+    from lenet_widgets.core import build_lenet, load_dataset, save_model, train
+
+    folder = Path(arguments.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset = load_dataset(arguments.data)
+    print(f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)")
+    x_train, y_train = dataset.x_train, dataset.y_train
+    if config.fast_mode():
+        x_train, y_train = x_train[:2000], y_train[:2000]
+        print(f"fast mode ({config.FAST_VARIABLE}): training on {len(x_train)} images")
+    model = build_lenet(dataset.x_train.shape[1:] + (1,))
+    train(
+        model,
+        x_train,
+        y_train,
+        epochs=arguments.epochs,
+        batch_size=128,
+        validation_data=(dataset.x_test, dataset.y_test),
+        seed=0,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    written = [save_model(model, folder / f"lenet{suffix}") for suffix in (".keras", ".h5", ".weights.h5")]
+    print("\nwritten:")
+    for path in written:
+        print(f"  {path.resolve()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lenet-widgets`` (no heavy imports)."""
+    parser = argparse.ArgumentParser(
+        prog="lenet-widgets",
+        description="Train a LeNet on MNIST, save it, draw it and see its filters.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data_help = "mnist.npz to use (default: $LENET_WIDGETS_MNIST, Keras' cache or download)"
+
+    train_parser = commands.add_parser("train", help="train LeNet and save it")
+    train_parser.add_argument("--epochs", type=int, default=1)
+    train_parser.add_argument("--batch-size", type=int, default=128)
+    train_parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train_parser.add_argument("--learning-rate", type=float, default=None)
+    train_parser.add_argument("--train-size", type=int, default=None, help="use the first N images")
+    train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--data", default=None, help=data_help)
+    train_parser.add_argument("--resume", default=None, help="model file to continue training")
+    train_parser.add_argument("-o", "--output", default="lenet.keras", help="model file to write")
+    train_parser.add_argument(
+        "--save-trained",
+        action="store_true",
+        help="also write the .h5 and .weights.h5 files beside --output, like the chapter",
+    )
+    train_parser.set_defaults(handler=command_train)
+
+    summary_parser = commands.add_parser("summary", help="describe a saved model")
+    summary_parser.add_argument("model")
+    summary_parser.set_defaults(handler=command_summary)
+
+    demo_parser = commands.add_parser("demo", help="train, save, plot and visualize filters")
+    demo_parser.add_argument("--output-dir", default="output")
+    demo_parser.add_argument("--epochs", type=int, default=1)
+    demo_parser.add_argument("--data", default=None, help=data_help)
+    demo_parser.set_defaults(handler=command_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``lenet-widgets``; return the exit status."""
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return arguments.handler(arguments)
+    except KeyboardInterrupt:
+        print("lenet-widgets: interrupted", file=sys.stderr)
+        return 130
+    except (CommandError, ValueError, OSError) as error:
+        # ModelFileError, DataError and bad arguments are all ValueErrors with a clear message.
+        print(f"lenet-widgets: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
