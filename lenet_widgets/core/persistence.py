@@ -113,11 +113,13 @@ def _save_legacy_h5(model: keras.Model, path: Path) -> None:
 
     Keras 3.15's legacy writer pops ``optimizer`` out of the model's own compile
     config, so a ``.keras`` saved afterwards reloads with RMSprop and no
-    optimizer state. We hand it a copy and put the original back.
+    optimizer state. We hand it a shallow copy and put the original back.
     """
     original = getattr(model, "_compile_config", None)
     if original is not None:
-        model._compile_config = copy.deepcopy(original)
+        replacement = copy.copy(original)
+        replacement.config = dict(original.config)  # The dict Keras pops from.
+        model._compile_config = replacement
     try:
         model.save(path)
     finally:

@@ -1,0 +1,50 @@
+"""Shared fixtures: tiny named models for unit tests, real MNIST for integration tests."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lenet_widgets import config  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mnist_path():
+    """The real MNIST file named by LENET_WIDGETS_MNIST (.ci/run sets it); skip if absent."""
+    path = config.mnist_path_from_environment()
+    if path is None or not path.is_file():
+        pytest.skip(f"real MNIST not available: set {config.MNIST_VARIABLE}=/path/to/mnist.npz")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_path):
+    """Real MNIST as ((x_train, y_train), (x_test, y_test)) uint8 arrays."""
+    from lenet_widgets.core.data import load_mnist
+
+    return load_mnist(mnist_path)
+
+
+@pytest.fixture
+def tiny_lenet():
+    """A compiled LeNet on 12x12 grey images with 3 classes: seconds to train."""
+    import keras
+
+    from lenet_widgets.core.model import build_lenet
+
+    keras.utils.set_random_seed(0)
+    return build_lenet((12, 12, 1), 3)
+
+
+@pytest.fixture
+def tiny_data():
+    """64 random 12x12 uint8 images with labels 0..2."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(64, 12, 12), dtype=np.uint8)
+    labels = rng.integers(0, 3, size=64).astype(np.uint8)
+    return images, labels
