@@ -1,0 +1,673 @@
+"""Activation maximization: what input makes a filter fire the most?
+
+The chapter's ``lenet_filter_visualization.py`` maximizes one filter at a time,
+building a new gradient function for every filter. Here all requested filters
+are one batch: image ``i`` of the batch is optimized for filter ``i`` by one
+compiled step (a ``tf.function`` over the model truncated at the layer), so 50
+filters cost about as much as one forward+backward pass of 50 images per step.
+
+Each step, as in the chapter: the objective of image ``i`` is the mean
+activation of its filter (over all positions for a convolution); its gradient
+is divided by its root mean square and added, times ``step_size``, to the image.
+
+The chapter's defects are fixed: filters whose activation stays <= 0 are kept
+(and marked ``dead`` only when no gradient ever reached them), images are
+``(height, width)`` so non-square inputs work, the activation recorded for
+step ``s`` is that of the image shown at step ``s``, every layer can be chosen
+(the first one too), and the start image lies inside the model's input range
+(the chapter's 128 + [0, 20) grey noise stays available as ``init="chapter"``).
+
+Optional regularizers (small frozen dataclasses below) improve the pictures:
+``Jitter`` (shift the image before each step), ``Decay`` (pull towards
+mid-grey), ``Blur`` (3x3 smoothing every few steps), ``TotalVariation``
+(penalize noise) and ``ClipToRange``. ``PRESETS`` holds settings tuned on a
+LeNet trained for one epoch on MNIST.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lenet_widgets.core.model import input_range
+
+__all__ = [
+    "INITS",
+    "PRESETS",
+    "Blur",
+    "ClipToRange",
+    "Decay",
+    "FilterError",
+    "FilterResult",
+    "FilterSearchCancelled",
+    "Jitter",
+    "Preset",
+    "TopExamples",
+    "TotalVariation",
+    "filter_count",
+    "initial_images",
+    "maximize_filters",
+    "preset_arguments",
+    "top_activating_examples",
+    "visualizable_layers",
+]
+
+INITS = ("noise", "chapter", "grey")
+"""Start images: small noise around mid-range, the chapter's 128 + [0, 20), flat mid-grey."""
+
+NOISE_AMPLITUDE = 0.05
+"""Half-width of the default start noise, as a fraction of the input range."""
+
+_SKIPPED_LAYER_TYPES = ("InputLayer", "Flatten", "Reshape", "Dropout")
+_SOFTMAX_NAMES = ("softmax",)
+
+
+class FilterError(ValueError):
+    """A filter visualization request names a bad layer, filter or setting."""
+
+
+class FilterSearchCancelled(Exception):
+    """Raised by ``maximize_filters`` when its ``progress`` callback asks to stop."""
+
+
+# --------------------------------------------------------------------------- regularizers
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a regularizer may need: input range and step number (tensors)."""
+
+    low: Any
+    high: Any
+    step: Any
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """Shift all images by a random offset of up to ``pixels`` before each step.
+
+    The shift is the same for every image of the batch (so the batch equals the
+    per-filter loop) and changes every step; gradients flow back through it.
+    """
+
+    pixels: int = 1
+    stage = "input"
+
+    def __call__(self, images, context: StepContext):
+        if self.pixels <= 0:
+            return images
+        seed = tf.stack([tf.cast(context.step, tf.int32), tf.constant(7, tf.int32)])
+        shift = tf.random.stateless_uniform(
+            [2], seed, minval=-self.pixels, maxval=self.pixels + 1, dtype=tf.int32
+        )
+        return tf.roll(images, shift=shift, axis=[1, 2])
+
+
+@dataclass(frozen=True)
+class Decay:
+    """After each step pull every pixel towards mid-range by ``rate`` (L2 decay)."""
+
+    rate: float = 0.01
+    stage = "update"
+
+    def __call__(self, images, context: StepContext):
+        middle = (context.low + context.high) / 2.0
+        return middle + (images - middle) * (1.0 - self.rate)
+
+
+@dataclass(frozen=True)
+class Blur:
+    """Every ``every`` steps, mix each pixel with its 3x3 neighbours (weight ``strength``)."""
+
+    strength: float = 0.5
+    every: int = 4
+    stage = "update"
+
+    def __call__(self, images, context: StepContext):
+        channels = images.shape[-1]
+        kernel = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16.0
+        kernel = np.tile(kernel[:, :, None, None], (1, 1, channels, 1)).astype(np.float32)
+        padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
+        blurred = tf.nn.depthwise_conv2d(padded, kernel, [1, 1, 1, 1], "VALID")
+        mixed = images + self.strength * (blurred - images)
+        due = tf.equal(tf.math.floormod(context.step + 1, max(int(self.every), 1)), 0)
+        return tf.where(due, mixed, images)
+
+
+@dataclass(frozen=True)
+class TotalVariation:
+    """Penalty ``weight`` x mean absolute difference of neighbouring pixels (per image)."""
+
+    weight: float = 0.5
+    stage = "penalty"
+
+    def __call__(self, images, context: StepContext):
+        scale = context.high - context.low
+        down = tf.reduce_mean(tf.abs(images[:, 1:] - images[:, :-1]), axis=[1, 2, 3])
+        across = tf.reduce_mean(tf.abs(images[:, :, 1:] - images[:, :, :-1]), axis=[1, 2, 3])
+        return self.weight * (down + across) / scale
+
+
+@dataclass(frozen=True)
+class ClipToRange:
+    """After each step clip pixels into the model's input range."""
+
+    stage = "update"
+
+    def __call__(self, images, context: StepContext):
+        return tf.clip_by_value(images, context.low, context.high)
+
+
+# --------------------------------------------------------------------------- presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Named settings; ``step_fraction`` is the step size as a fraction of the input range.
+
+    ``step_fraction=None`` keeps the absolute ``step_size`` (the chapter's 1.0).
+    """
+
+    description: str
+    init: str = "noise"
+    step_fraction: float | None = 0.05
+    step_size: float = 1.0
+    regularizers: tuple = ()
+
+
+PRESETS: dict[str, Preset] = {
+    "chapter": Preset(
+        "the chapter: 128 + [0, 20) grey start, step 1.0, no regularizer",
+        init="chapter",
+        step_fraction=None,
+        step_size=1.0,
+    ),
+    "plain": Preset("start in the input range, step 5% of the range, no regularizer"),
+    "mnist": Preset(
+        "tuned for small grey 28x28 nets: jitter 1 px, decay, light blur, clipped",
+        step_fraction=0.05,
+        regularizers=(Jitter(1), Decay(0.02), Blur(0.5, every=4), ClipToRange()),
+    ),
+    "smooth": Preset(
+        "smoother strokes: total variation, stronger blur, clipped",
+        step_fraction=0.05,
+        regularizers=(Jitter(1), TotalVariation(2.0), Blur(0.7, every=2), ClipToRange()),
+    ),
+}
+
+
+def preset_arguments(name: str, model: keras.Model) -> dict[str, Any]:
+    """Keyword arguments of ``maximize_filters`` for a named preset and a model.
+
+    Returns:
+        ``{"init": ..., "step_size": ..., "regularizers": ...}``, the step size
+        scaled to the model's input range.
+    """
+    if name not in PRESETS:
+        raise FilterError(f"preset {name!r} is unknown; expected one of {sorted(PRESETS)}.")
+    preset = PRESETS[name]
+    low, high = input_range(model)
+    step = preset.step_size if preset.step_fraction is None else preset.step_fraction * (high - low)
+    return {"init": preset.init, "step_size": float(step), "regularizers": preset.regularizers}
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _all_layers(model: keras.Model, prefix: str = "") -> list[tuple[str, keras.layers.Layer]]:
+    found = []
+    for layer in model.layers:
+        name = prefix + layer.name
+        if isinstance(layer, keras.Model):
+            found.extend(_all_layers(layer, name + "/"))
+        else:
+            found.append((name, layer))
+    return found
+
+
+def _output_rank(layer: keras.layers.Layer) -> int | None:
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _is_visualizable(layer: keras.layers.Layer) -> bool:
+    if type(layer).__name__ in _SKIPPED_LAYER_TYPES:
+        return False
+    return _output_rank(layer) in (2, 4)
+
+
+def visualizable_layers(model: keras.Model) -> list[str]:
+    """Names of the layers whose filters or units can be visualized.
+
+    Layers with a channel axis (convolutions, pooling, activations: output
+    ``(N, H, W, C)``) or units (dense: ``(N, units)``); layers inside nested
+    models are named ``outer/inner``. Input, Flatten, Reshape and Dropout are left out.
+    """
+    _check_model(model)
+    return [name for name, layer in _all_layers(model) if _is_visualizable(layer)]
+
+
+def _check_model(model: Any) -> None:
+    if not isinstance(model, keras.Model):
+        raise FilterError(f"model is {type(model).__name__}; expected a Keras model.")
+    if not model.built or not model.inputs:
+        raise FilterError("model has no known input shape; build it (or call it once) first.")
+    if len(model.inputs) != 1:
+        raise FilterError(f"model has {len(model.inputs)} inputs; expected one image input.")
+    shape = model.inputs[0].shape
+    if len(shape) != 4:
+        raise FilterError(f"model input has shape {tuple(shape)}; expected (None, H, W, C).")
+
+
+def _find_layer(model: keras.Model, name: str) -> tuple[list[keras.Model], keras.layers.Layer]:
+    """Return the chain of nested models leading to ``name`` and the layer itself."""
+    if not isinstance(name, str):
+        raise FilterError(f"layer is {name!r}; expected a layer name such as 'conv2d_1'.")
+    parts = name.split("/")
+    chain = [model]
+    current: Any = model
+    for index, part in enumerate(parts):
+        layers = {layer.name: layer for layer in current.layers}
+        if part not in layers:
+            valid = visualizable_layers(model)
+            raise FilterError(
+                f"layer {name!r} is not in model {model.name!r}; expected one of {valid}."
+            )
+        current = layers[part]
+        if index < len(parts) - 1:
+            if not isinstance(current, keras.Model):
+                raise FilterError(f"layer {part!r} in {name!r} is not a nested model.")
+            chain.append(current)
+    if isinstance(current, keras.Model):
+        raise FilterError(
+            f"layer {name!r} is a nested model; name one of its layers, e.g. "
+            f"{name + '/' + current.layers[-1].name!r}."
+        )
+    if type(current).__name__ in _SKIPPED_LAYER_TYPES or _output_rank(current) not in (2, 4):
+        raise FilterError(
+            f"layer {name!r} ({type(current).__name__}, output shape "
+            f"{getattr(current.output, 'shape', '?')}) has no channel or unit axis to visualize; "
+            f"expected one of {visualizable_layers(model)}."
+        )
+    return chain, current
+
+
+def _softmax_layer(layer: keras.layers.Layer) -> bool:
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "__name__", str(activation))
+    return type(layer).__name__ == "Softmax" or name in _SOFTMAX_NAMES
+
+
+def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
+    """A callable image batch -> activations of ``name`` (pre-softmax for softmax layers)."""
+    chain, layer = _find_layer(model, name)
+    kind = "logit" if _softmax_layer(layer) else ("channel" if _output_rank(layer) == 4 else "unit")
+    if kind == "logit":
+        if isinstance(layer, keras.layers.Dense):
+            dense = layer
+
+            def final(tensor):
+                logits = tf.matmul(tensor, dense.kernel)
+                return logits + dense.bias if dense.use_bias else logits
+
+            target = layer.input
+        else:  # A separate Activation('softmax') or Softmax layer: maximize its input.
+
+            def final(tensor):
+                return tensor
+
+            target = layer.input
+    else:
+
+        def final(tensor):
+            return tensor
+
+        target = layer.output
+    # Innermost model: inputs -> target; each outer model: inputs -> input of the nested model.
+    stages = [keras.Model(chain[-1].inputs, target)]
+    for outer, inner in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
+        if inner.input is outer.inputs[0] or outer.inputs[0] is inner.inputs[0]:
+            continue
+        stages.insert(0, keras.Model(outer.inputs, _nested_input(outer, inner)))
+
+    def truncated(images):
+        tensor = images
+        for stage in stages:
+            tensor = stage(tensor, training=False)
+        return final(tensor)
+
+    return truncated, kind
+
+
+def _nested_input(outer: keras.Model, inner: keras.Model):
+    try:
+        return inner.input
+    except (AttributeError, ValueError):  # Used more than once: take its first call.
+        return inner._inbound_nodes[0].input_tensors[0]
+
+
+def filter_count(model: keras.Model, layer: str) -> int:
+    """Number of filters (channels) or units of a layer (classes for a softmax output)."""
+    _check_model(model)
+    _, found = _find_layer(model, layer)
+    if isinstance(found, keras.layers.Dense):
+        return int(found.units)
+    if _softmax_layer(found):  # Separate softmax: its input holds the logits.
+        return int(found.input.shape[-1])
+    return int(found.output.shape[-1])
+
+
+# --------------------------------------------------------------------------- compiled steps
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COMPILED_LOCK = threading.Lock()
+
+
+def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[Any, Any, str]:
+    """One compiled ascent step and one compiled forward pass, cached per model/layer/regularizers.
+
+    The truncated model shares the model's layers, so new weights are used at once.
+    """
+    with _COMPILED_LOCK:
+        per_model = _COMPILED.setdefault(model, {})
+        key = (layer, regularizers)
+        if key in per_model:
+            return per_model[key]
+        truncated, kind = _build_truncated(model, layer)
+        inputs = [r for r in regularizers if r.stage == "input"]
+        penalties = [r for r in regularizers if r.stage == "penalty"]
+        updates = [r for r in regularizers if r.stage == "update"]
+
+        def objective(outputs, mask):
+            if len(outputs.shape) == 4:
+                return tf.reduce_mean(tf.reduce_sum(outputs * mask[:, None, None, :], -1), [1, 2])
+            return tf.reduce_sum(outputs * mask, -1)
+
+        @tf.function(reduce_retracing=True)
+        def step(images, mask, step_size, low, high, number):
+            context = StepContext(low, high, number)
+            with tf.GradientTape() as tape:
+                tape.watch(images)
+                shown = images
+                for regularizer in inputs:
+                    shown = regularizer(shown, context)
+                activation = objective(truncated(shown), mask)
+                total = activation
+                for regularizer in penalties:
+                    total = total - regularizer(images, context)
+                summed = tf.reduce_sum(total)  # Images are independent: one gradient per image.
+            gradient = tape.gradient(summed, images)
+            rms = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True))
+            moved = images + step_size * gradient / (rms + 1e-5)
+            for regularizer in updates:
+                moved = regularizer(moved, context)
+            return moved, activation, tf.reshape(rms, [-1])
+
+        @tf.function(reduce_retracing=True)
+        def forward(images, mask):
+            return objective(truncated(images), mask)
+
+        per_model[key] = (step, forward, kind)
+        return per_model[key]
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    """Everything ``maximize_filters`` computed; any step can be shown without recomputing.
+
+    Attributes:
+        layer: the layer name.
+        kind: ``"channel"`` (convolution), ``"unit"`` (dense) or ``"logit"`` (pre-softmax class).
+        filters: filter indices, shape ``(F,)``.
+        images: float32 ``(steps + 1, F, height, width, channels)``; ``images[s]`` after ``s`` steps.
+        activations: float32 ``(steps + 1, F)``; ``activations[s, i]`` is the activation of
+            ``images[s, i]`` for filter ``filters[i]``.
+        gradient_rms: float32 ``(steps, F)``, the gradient size before normalization.
+        dead: bool ``(F,)``: activation <= 0 at the end and no gradient at any step.
+        input_range: ``(low, high)`` of the model's inputs.
+        settings: the settings used (steps, step_size, seed, init, regularizers).
+    """
+
+    layer: str
+    kind: str
+    filters: np.ndarray
+    images: np.ndarray
+    activations: np.ndarray
+    gradient_rms: np.ndarray
+    dead: np.ndarray
+    input_range: tuple[float, float]
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        """Number of ascent steps computed."""
+        return self.images.shape[0] - 1
+
+    def at(self, step: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Images ``(F, H, W, C)`` and activations ``(F,)`` after ``step`` steps (default: last)."""
+        step = self.steps if step is None else int(step)
+        if not 0 <= step <= self.steps:
+            raise FilterError(f"step is {step}; expected 0..{self.steps}.")
+        return self.images[step], self.activations[step]
+
+
+def initial_images(
+    count_or_filters: int | Sequence[int],
+    shape: tuple[int, int, int],
+    value_range: tuple[float, float],
+    init: str = "noise",
+    seed: int = 0,
+) -> np.ndarray:
+    """Start images ``(F, H, W, C)``; image ``i`` depends only on ``seed`` and its filter index.
+
+    ``"noise"``: mid-range + uniform noise of +-5% of the range; ``"chapter"``:
+    ``random * 20 + 128`` as the chapter (even for a [0, 1] model); ``"grey"``: flat mid-range.
+    """
+    if init not in INITS:
+        raise FilterError(f"init is {init!r}; expected one of {INITS}.")
+    filters = range(count_or_filters) if isinstance(count_or_filters, int) else count_or_filters
+    low, high = value_range
+    images = []
+    for index in filters:
+        rng = np.random.default_rng([int(seed), int(index)])
+        noise = rng.random(shape)
+        if init == "chapter":
+            image = noise * 20.0 + 128.0
+        elif init == "grey":
+            image = np.full(shape, (low + high) / 2.0)
+        else:
+            image = (low + high) / 2.0 + (noise - 0.5) * 2.0 * NOISE_AMPLITUDE * (high - low)
+        images.append(image)
+    return np.asarray(images, dtype=np.float32).reshape((len(images), *shape))
+
+
+def _check_settings(steps: Any, step_size: Any, seed: Any, regularizers: Any) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise FilterError(f"steps is {steps!r}; expected an integer >= 0.")
+    if not isinstance(step_size, (int, float, np.floating, np.integer)) or not step_size > 0:
+        raise FilterError(f"step_size is {step_size!r}; expected a number > 0.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise FilterError(f"seed is {seed!r}; expected an integer >= 0.")
+    for regularizer in regularizers:
+        if getattr(regularizer, "stage", None) not in ("input", "penalty", "update"):
+            raise FilterError(
+                f"regularizer {regularizer!r} has no stage; expected Jitter, Decay, Blur, "
+                "TotalVariation, ClipToRange or a callable with stage 'input', 'penalty' or 'update'."
+            )
+
+
+def _check_filters(filters: Any, available: int, layer: str) -> np.ndarray:
+    if filters is None:
+        return np.arange(available)
+    chosen = np.asarray(list(filters) if not np.isscalar(filters) else [filters])
+    if chosen.size == 0:
+        raise FilterError("filters is empty; expected at least one filter index.")
+    if not np.issubdtype(chosen.dtype, np.integer) or chosen.min() < 0 or chosen.max() >= available:
+        raise FilterError(
+            f"filters {list(chosen)[:10]} are not all valid for layer {layer!r}; "
+            f"expected integers in 0..{available - 1}."
+        )
+    return chosen.astype(np.int64)
+
+
+def maximize_filters(
+    model: keras.Model,
+    layer: str,
+    filters: Sequence[int] | None = None,
+    steps: int = 20,
+    step_size: float = 1.0,
+    seed: int = 0,
+    init: str = "noise",
+    regularizers: Sequence[Callable] = (),
+    progress: Callable[[int, int], Any] | None = None,
+) -> FilterResult:
+    """Find, by gradient ascent, the image that most activates each filter of a layer.
+
+    Args:
+        model: a built Keras model with one image input ``(H, W, C)``.
+        layer: layer name (``"conv2d_1"``; ``"outer/inner"`` inside nested models).
+            A softmax output is maximized before the softmax (class logits).
+        filters: filter (channel, unit, class) indices; default all.
+        steps: number of ascent steps (0 gives the start images).
+        step_size: how far each step moves an image (RMS of the change, in input units).
+        seed: start noise seed; a filter's start image depends only on seed and its index.
+        init: ``"noise"`` (default, inside ``input_range(model)``), ``"chapter"`` or ``"grey"``.
+        regularizers: ``Jitter``, ``Decay``, ``Blur``, ``TotalVariation``, ``ClipToRange``...
+        progress: called as ``progress(step, steps)`` after each step; return ``False`` to
+            cancel (raises ``FilterSearchCancelled``).
+
+    Returns:
+        A ``FilterResult`` with the images and activations at every step.
+    """
+    _check_model(model)
+    regularizers = tuple(regularizers)
+    _check_settings(steps, step_size, seed, regularizers)
+    if init not in INITS:
+        raise FilterError(f"init is {init!r}; expected one of {INITS}.")
+    available = filter_count(model, layer)
+    chosen = _check_filters(filters, available, layer)
+    step_function, forward, kind = _compiled_for(model, layer, regularizers)
+    low, high = input_range(model)
+    shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    images = initial_images(chosen, shape, (low, high), init, seed)
+    mask = tf.constant(np.eye(available, dtype=np.float32)[chosen])
+    arguments = (tf.constant(float(step_size)), tf.constant(float(low)), tf.constant(float(high)))
+    all_images = np.empty((steps + 1, *images.shape), np.float32)
+    activations = np.empty((steps + 1, len(chosen)), np.float32)
+    gradient_rms = np.empty((steps, len(chosen)), np.float32)
+    all_images[0] = images
+    current = tf.constant(images)
+    for number in range(steps):
+        current, activation, rms = step_function(current, mask, *arguments, tf.constant(number))
+        all_images[number + 1] = current.numpy()
+        activations[number] = activation.numpy()
+        gradient_rms[number] = rms.numpy()
+        if progress is not None and progress(number + 1, steps) is False:
+            raise FilterSearchCancelled(f"cancelled after {number + 1} of {steps} steps")
+    activations[steps] = forward(current, mask).numpy()
+    no_gradient = np.all(gradient_rms == 0, axis=0) if steps else np.zeros(len(chosen), bool)
+    dead = (activations[steps] <= 0) & no_gradient
+    settings = {
+        "steps": int(steps),
+        "step_size": float(step_size),
+        "seed": int(seed),
+        "init": init,
+        "regularizers": regularizers,
+    }
+    return FilterResult(
+        layer=layer,
+        kind=kind,
+        filters=chosen,
+        images=all_images,
+        activations=activations,
+        gradient_rms=gradient_rms,
+        dead=dead,
+        input_range=(low, high),
+        settings=settings,
+    )
+
+
+# --------------------------------------------------------------------------- dataset examples
+
+
+@dataclass(frozen=True)
+class TopExamples:
+    """For each filter, the images (indices into the data given) that activate it most.
+
+    Attributes:
+        layer: layer name.
+        filters: ``(F,)`` filter indices.
+        indices: ``(F, count)`` image indices, strongest first.
+        activations: ``(F, count)`` their mean activations.
+    """
+
+    layer: str
+    filters: np.ndarray
+    indices: np.ndarray
+    activations: np.ndarray
+
+
+def top_activating_examples(
+    model: keras.Model,
+    layer: str,
+    images: np.ndarray,
+    filters: Sequence[int] | None = None,
+    count: int = 6,
+    batch_size: int = 1000,
+) -> TopExamples:
+    """The ``count`` images that activate each filter most (mean activation, batched).
+
+    Args:
+        images: prepared float images ``(N, H, W, C)`` (see ``prepare_images``).
+    """
+    _check_model(model)
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or len(images) == 0:
+        raise FilterError(f"images have shape {images.shape}; expected (N, H, W, C) with N > 0.")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise FilterError(f"count is {count!r}; expected an integer >= 1.")
+    available = filter_count(model, layer)
+    chosen = _check_filters(filters, available, layer)
+    truncated_forward = _scores_function(model, layer)
+    scores = []
+    for start in range(0, len(images), int(batch_size)):
+        batch = tf.constant(images[start : start + int(batch_size)])
+        scores.append(truncated_forward(batch).numpy()[:, chosen])
+    table = np.concatenate(scores).T  # (F, N)
+    count = min(int(count), table.shape[1])
+    top = np.argpartition(-table, count - 1, axis=1)[:, :count]
+    order = np.argsort(-np.take_along_axis(table, top, 1), axis=1)
+    indices = np.take_along_axis(top, order, 1)
+    return TopExamples(layer, chosen, indices, np.take_along_axis(table, indices, 1))
+
+
+_SCORES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _scores_function(model: keras.Model, layer: str):
+    with _COMPILED_LOCK:
+        per_model = _SCORES.setdefault(model, {})
+        if layer not in per_model:
+            truncated, _ = _build_truncated(model, layer)
+
+            @tf.function(reduce_retracing=True)
+            def scores(images):
+                outputs = truncated(images)
+                if len(outputs.shape) == 4:
+                    return tf.reduce_mean(outputs, axis=[1, 2])
+                return outputs
+
+            per_model[layer] = scores
+        return per_model[layer]

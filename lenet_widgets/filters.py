@@ -1,0 +1,180 @@
+"""Filter visualization from a Keras model in one call, for notebook cells and the CLI.
+
+Glue between ``core.filters`` (the computation) and ``plotting.filters`` (the
+drawing). Figures are plain ``matplotlib.figure.Figure`` objects, never pyplot
+figures, so nothing accumulates; Jupyter shows a returned Figure as a picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from lenet_widgets.core.data import prepare_images
+from lenet_widgets.core.filters import (
+    FilterResult,
+    maximize_filters,
+    preset_arguments,
+    top_activating_examples,
+)
+from lenet_widgets.plotting.filters import (
+    plot_filter_grid,
+    plot_top_examples,
+    save_stitched,
+    stitch_filters,
+)
+
+__all__ = [
+    "DEFAULT_PICTURE",
+    "compare_presets",
+    "compute_filters",
+    "save_filter_grid",
+    "show_filters",
+    "show_top_examples",
+]
+
+DEFAULT_PICTURE = "lenet_filters_6x6.png"
+"""The chapter's file name for the stitched 6x6 picture."""
+
+
+def _new_figure(figsize: tuple[float, float], dpi: int = 96) -> Figure:
+    figure = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def compute_filters(
+    model: Any,
+    layer: str = "conv2d_1",
+    steps: int = 20,
+    preset: str | None = "chapter",
+    seed: int = 0,
+    filters: Sequence[int] | None = None,
+    **overrides: Any,
+) -> FilterResult:
+    """Run ``maximize_filters`` with a preset's settings (``overrides`` win)."""
+    arguments = preset_arguments(preset, model) if preset is not None else {}
+    arguments.update(overrides)
+    return maximize_filters(model, layer, filters=filters, steps=steps, seed=seed, **arguments)
+
+
+def show_filters(
+    model_or_result: Any,
+    layer: str = "conv2d_1",
+    steps: int = 20,
+    grid: int = 6,
+    preset: str | None = "chapter",
+    seed: int = 0,
+    sort: str = "activation",
+    step: int | None = None,
+    figure: Figure | None = None,
+) -> Figure:
+    """Figure of the top ``grid x grid`` filters of a layer (or of a ready ``FilterResult``).
+
+    Args:
+        model_or_result: a Keras model, or a ``FilterResult`` to draw without recomputing.
+        step: which step to show (default the last).
+        figure: draw on this Figure instead of a new one.
+    """
+    result = (
+        model_or_result
+        if isinstance(model_or_result, FilterResult)
+        else compute_filters(model_or_result, layer, steps, preset, seed)
+    )
+    images, activations = result.at(step)
+    figure = figure or _new_figure((1.2 * grid + 0.4, 1.25 * grid + 0.6))
+    shown = result.steps if step is None else step
+    title = f"{result.layer}: top {grid}x{grid} of {len(result.filters)} filters, step {shown}"
+    plot_filter_grid(
+        figure, images, activations, result.filters, result.dead, grid, sort, title=title
+    )
+    return figure
+
+
+def save_filter_grid(
+    model_or_result: Any,
+    path: str | Path = DEFAULT_PICTURE,
+    layer: str = "conv2d_1",
+    steps: int = 20,
+    grid: int = 6,
+    preset: str | None = "chapter",
+    seed: int = 0,
+    scale: int = 4,
+) -> Path:
+    """Write the chapter's stitched picture (28 px tiles, 5 px margin), enlarged ``scale`` times."""
+    result = (
+        model_or_result
+        if isinstance(model_or_result, FilterResult)
+        else compute_filters(model_or_result, layer, steps, preset, seed)
+    )
+    images, activations = result.at()
+    stitched = stitch_filters(images, activations, grid, filters=result.filters, dead=result.dead)
+    return save_stitched(path, stitched, scale)
+
+
+def compare_presets(
+    model: Any,
+    layer: str = "conv2d_1",
+    presets: Sequence[str] = ("chapter", "mnist"),
+    steps: int | Sequence[int] = (20, 200),
+    grid: int = 4,
+    seed: int = 0,
+) -> Figure:
+    """Side by side: the same layer under several presets (e.g. the chapter's vs ``mnist``).
+
+    ``steps`` is one number for all presets or one per preset.
+    """
+    step_list = [steps] * len(presets) if isinstance(steps, int) else list(steps)
+    if len(step_list) != len(presets):
+        raise ValueError(
+            f"steps has {len(step_list)} values; expected one per preset ({len(presets)})."
+        )
+    figure = _new_figure((3.2 * len(presets), 3.6))
+    panels = figure.subfigures(1, len(presets), squeeze=False)[0]
+    for panel, name, count in zip(panels, presets, step_list, strict=True):
+        result = compute_filters(model, layer, count, name, seed)
+        images, activations = result.at()
+        plot_filter_grid(
+            panel,
+            images,
+            activations,
+            result.filters,
+            result.dead,
+            grid,
+            title=f"{name}, {count} steps",
+        )
+    return figure
+
+
+def show_top_examples(
+    model: Any,
+    images: np.ndarray,
+    result: FilterResult,
+    labels: np.ndarray | None = None,
+    rows: int = 6,
+    count: int = 6,
+    sort: str = "activation",
+) -> Figure:
+    """For the top ``rows`` filters of ``result``: optimized image beside the test images
+    that activate the filter most.
+
+    Args:
+        images: test images, uint8 ``(N, H, W)`` or prepared floats.
+        labels: optional digit labels shown above the examples.
+    """
+    from lenet_widgets.plotting.filters import grid_order
+
+    optimized, activations = result.at()
+    order = grid_order(activations, result.filters, result.dead, sort)[:rows]
+    chosen = result.filters[order]
+    top = top_activating_examples(model, result.layer, prepare_images(images), chosen, count)
+    figure = _new_figure((1.1 * (count + 1), 1.15 * len(chosen) + 0.3))
+    plot_top_examples(
+        figure, optimized[order], np.asarray(images), chosen, top.indices, top.activations, labels
+    )
+    return figure
