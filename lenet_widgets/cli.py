@@ -123,9 +123,50 @@ def command_demo(arguments: argparse.Namespace) -> int:
         verbose=1 if sys.stdout.isatty() else 2,
     )
     written = [save_model(model, folder / f"lenet{suffix}") for suffix in (".keras", ".h5", ".weights.h5")]
+    written.append(_write_filter_picture(model, folder / "lenet_filters_6x6.png"))
     print("\nwritten:")
     for path in written:
         print(f"  {path.resolve()}")
+    return 0
+
+
+def _write_filter_picture(model, path: Path, layer: str = "conv2d_1", steps: int = 20) -> Path:
+    """The chapter's figure 6-10 for the demo: 6x6 filters of ``conv2d_1``."""
+    from lenet_widgets import config
+    from lenet_widgets.filters import save_filter_grid
+
+    steps = min(steps, 5) if config.fast_mode() else steps
+    return save_filter_grid(model, path, layer=layer, steps=steps, grid=6, preset="chapter")
+
+
+def command_filters(arguments: argparse.Namespace) -> int:
+    """Visualize a layer's filters by activation maximization; write the stitched PNG."""
+    _quiet_tensorflow()
+    from lenet_widgets.core import load_model
+    from lenet_widgets.core.filters import maximize_filters, preset_arguments
+    from lenet_widgets.filters import save_filter_grid
+
+    output = Path(arguments.output)
+    if output.suffix.lower() != ".png":
+        raise CommandError(f"output {output} should end in .png, e.g. lenet_filters_6x6.png")
+    if arguments.grid < 1:
+        raise CommandError(f"--grid is {arguments.grid}; expected an integer >= 1")
+    model = load_model(arguments.model)
+    settings = preset_arguments(arguments.preset, model)
+    if arguments.init is not None:
+        settings["init"] = arguments.init
+    if arguments.step_size is not None:
+        settings["step_size"] = arguments.step_size
+    result = maximize_filters(
+        model, arguments.layer, steps=arguments.steps, seed=arguments.seed, **settings
+    )
+    save_filter_grid(result, output, grid=arguments.grid, scale=arguments.scale)
+    shown = min(arguments.grid**2, len(result.filters))
+    dead = int(result.dead.sum())
+    print(
+        f"{arguments.layer}: {len(result.filters)} filters, {arguments.steps} steps "
+        f"(preset {arguments.preset}), {dead} dead; top {shown} written to {output}"
+    )
     return 0
 
 
@@ -165,6 +206,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--epochs", type=int, default=1)
     demo_parser.add_argument("--data", default=None, help=data_help)
     demo_parser.set_defaults(handler=command_demo)
+
+    filters_parser = commands.add_parser(
+        "filters", help="visualize a layer's filters (activation maximization) as a PNG grid"
+    )
+    filters_parser.add_argument("model", help="model file (.keras, .h5 or .weights.h5)")
+    filters_parser.add_argument("--layer", default="conv2d_1", help="layer name (default conv2d_1)")
+    filters_parser.add_argument("--steps", type=int, default=20, help="gradient ascent steps")
+    filters_parser.add_argument("--grid", type=int, default=6, help="tiles per side (default 6)")
+    filters_parser.add_argument(
+        "--preset",
+        choices=("chapter", "plain", "mnist", "smooth"),
+        default="chapter",
+        help="settings: the chapter's (default) or tuned regularizers for MNIST nets",
+    )
+    filters_parser.add_argument(
+        "--init", choices=("noise", "chapter", "grey"), default=None, help="start image"
+    )
+    filters_parser.add_argument("--step-size", type=float, default=None)
+    filters_parser.add_argument("--seed", type=int, default=0)
+    filters_parser.add_argument("--scale", type=int, default=4, help="enlarge the PNG N times")
+    filters_parser.add_argument("-o", "--output", default="lenet_filters_6x6.png")
+    filters_parser.set_defaults(handler=command_filters)
     return parser
 
 

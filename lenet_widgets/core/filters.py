@@ -46,7 +46,7 @@ __all__ = [
     "Decay",
     "FilterError",
     "FilterResult",
-    "FilterSearchCancelled",
+    "FilterSearchCancelledError",
     "Jitter",
     "Preset",
     "TopExamples",
@@ -73,7 +73,7 @@ class FilterError(ValueError):
     """A filter visualization request names a bad layer, filter or setting."""
 
 
-class FilterSearchCancelled(Exception):
+class FilterSearchCancelledError(Exception):
     """Raised by ``maximize_filters`` when its ``progress`` callback asks to stop."""
 
 
@@ -431,7 +431,8 @@ class FilterResult:
         layer: the layer name.
         kind: ``"channel"`` (convolution), ``"unit"`` (dense) or ``"logit"`` (pre-softmax class).
         filters: filter indices, shape ``(F,)``.
-        images: float32 ``(steps + 1, F, height, width, channels)``; ``images[s]`` after ``s`` steps.
+        images: float32 ``(steps + 1, F, height, width, channels)``; ``images[s]`` is the
+            batch after ``s`` steps.
         activations: float32 ``(steps + 1, F)``; ``activations[s, i]`` is the activation of
             ``images[s, i]`` for filter ``filters[i]``.
         gradient_rms: float32 ``(steps, F)``, the gradient size before normalization.
@@ -504,7 +505,8 @@ def _check_settings(steps: Any, step_size: Any, seed: Any, regularizers: Any) ->
         if getattr(regularizer, "stage", None) not in ("input", "penalty", "update"):
             raise FilterError(
                 f"regularizer {regularizer!r} has no stage; expected Jitter, Decay, Blur, "
-                "TotalVariation, ClipToRange or a callable with stage 'input', 'penalty' or 'update'."
+                "TotalVariation, ClipToRange or a callable whose stage is 'input', "
+                "'penalty' or 'update'."
             )
 
 
@@ -546,7 +548,7 @@ def maximize_filters(
         init: ``"noise"`` (default, inside ``input_range(model)``), ``"chapter"`` or ``"grey"``.
         regularizers: ``Jitter``, ``Decay``, ``Blur``, ``TotalVariation``, ``ClipToRange``...
         progress: called as ``progress(step, steps)`` after each step; return ``False`` to
-            cancel (raises ``FilterSearchCancelled``).
+            cancel (raises ``FilterSearchCancelledError``).
 
     Returns:
         A ``FilterResult`` with the images and activations at every step.
@@ -575,7 +577,7 @@ def maximize_filters(
         activations[number] = activation.numpy()
         gradient_rms[number] = rms.numpy()
         if progress is not None and progress(number + 1, steps) is False:
-            raise FilterSearchCancelled(f"cancelled after {number + 1} of {steps} steps")
+            raise FilterSearchCancelledError(f"cancelled after {number + 1} of {steps} steps")
     activations[steps] = forward(current, mask).numpy()
     no_gradient = np.all(gradient_rms == 0, axis=0) if steps else np.zeros(len(chosen), bool)
     dead = (activations[steps] <= 0) & no_gradient
