@@ -6,13 +6,12 @@ when a name that needs them is first used (``lenet_widgets.build_lenet``...).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from lenet_widgets._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-# Public name -> module that defines it. Resolved lazily by __getattr__.
-_LAZY = {
+# Public name -> module that defines it, imported on first use.
+_EXPORTS = {
     "INPUT_RANGE": "lenet_widgets.core.data",
     "DataError": "lenet_widgets.core.data",
     "load_dataset": "lenet_widgets.core.data",
@@ -29,17 +28,5 @@ _LAZY = {
     "save_model": "lenet_widgets.core.persistence",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lenet_widgets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__ = ["__version__", *sorted(_EXPORTS)]
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -14,11 +14,13 @@ __all__ = [
     "FAST_VARIABLE",
     "MNIST_VARIABLE",
     "OFFLINE_VARIABLE",
+    "REMOTE_VARIABLE",
     "fast_mode",
     "keras_cache_dir",
     "mnist_path_from_environment",
     "offline_mode",
     "quiet_tensorflow",
+    "remote_notebook",
 ]
 
 MNIST_VARIABLE = "LENET_WIDGETS_MNIST"
@@ -30,7 +32,21 @@ FAST_VARIABLE = "LENET_WIDGETS_FAST"
 OFFLINE_VARIABLE = "LENET_WIDGETS_OFFLINE"
 """When true, never try to download MNIST (use the cache or the fallback)."""
 
+REMOTE_VARIABLE = "LENET_WIDGETS_REMOTE"
+"""True/false overrides the guess whether the notebook's browser runs on another machine."""
+
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_REMOTE_HINTS = (
+    ("BINDER_SERVICE_HOST", "Binder"),
+    ("BINDER_LAUNCH_HOST", "Binder"),
+    ("JUPYTERHUB_SERVICE_PREFIX", "JupyterHub"),
+    ("JUPYTERHUB_API_URL", "JupyterHub"),
+    ("COLAB_RELEASE_TAG", "Google Colab"),
+    ("KAGGLE_KERNEL_RUN_TYPE", "Kaggle"),
+    ("SAGEMAKER_INTERNAL_IMAGE_URI", "SageMaker"),
+    ("CODESPACES", "GitHub Codespaces"),
+)
 
 
 def _flag(name: str) -> bool:
@@ -63,3 +79,21 @@ def keras_cache_dir() -> Path:
 def quiet_tensorflow() -> None:
     """Hide TensorFlow's C++ start-up chatter (unless the user chose a level)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def remote_notebook() -> str | None:
+    """Name the remote service the notebook runs on (``"Binder"``...), or None when local.
+
+    A server started on 127.0.0.1 (Netron) is only reachable from a browser on
+    the same machine. ``LENET_WIDGETS_REMOTE`` overrides the guess: a true
+    value means remote (``"remote server"``), a false value means local.
+    """
+    override = os.environ.get(REMOTE_VARIABLE, "").strip().lower()
+    if override in _TRUE:
+        return "remote server"
+    if override in _FALSE:
+        return None
+    for variable, service in _REMOTE_HINTS:
+        if os.environ.get(variable, "").strip():
+            return service
+    return None

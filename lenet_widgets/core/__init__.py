@@ -1,53 +1,34 @@
-"""Core: data, model, training, persistence (and, later, structure and filters).
+"""Core: data, model, training, persistence, structure graph, filter visualization.
 
 Pure functions and small classes over NumPy and Keras. Nothing here imports
-ipywidgets or matplotlib; ``tests/test_layering.py`` checks it.
+ipywidgets or matplotlib; ``tests/test_layering.py`` checks it. Names are
+resolved lazily, so importing one submodule does not load the others.
 """
 
-from lenet_widgets.core.data import (
-    INPUT_RANGE,
-    DataError,
-    Dataset,
-    load_dataset,
-    load_fallback_digits,
-    load_mnist,
-    prepare_images,
-)
-from lenet_widgets.core.model import (
-    build_lenet,
-    compile_lenet,
-    epochs_trained,
-    input_range,
-    make_optimizer,
-)
-from lenet_widgets.core.persistence import (
-    ModelFileError,
-    UnsafeModelError,
-    describe_model,
-    load_model,
-    load_weights,
-    save_model,
-)
-from lenet_widgets.core.training import train
+from lenet_widgets._lazy import lazy_exports
 
-__all__ = [
-    "INPUT_RANGE",
-    "DataError",
-    "Dataset",
-    "ModelFileError",
-    "UnsafeModelError",
-    "build_lenet",
-    "compile_lenet",
-    "describe_model",
-    "epochs_trained",
-    "input_range",
-    "load_dataset",
-    "load_fallback_digits",
-    "load_mnist",
-    "load_model",
-    "load_weights",
-    "make_optimizer",
-    "prepare_images",
-    "save_model",
-    "train",
-]
+_EXPORTS = {
+    "INPUT_RANGE": "lenet_widgets.core.data",
+    "DataError": "lenet_widgets.core.data",
+    "Dataset": "lenet_widgets.core.data",
+    "load_dataset": "lenet_widgets.core.data",
+    "load_fallback_digits": "lenet_widgets.core.data",
+    "load_mnist": "lenet_widgets.core.data",
+    "prepare_images": "lenet_widgets.core.data",
+    "build_lenet": "lenet_widgets.core.model",
+    "compile_lenet": "lenet_widgets.core.model",
+    "epochs_trained": "lenet_widgets.core.model",
+    "input_range": "lenet_widgets.core.model",
+    "make_optimizer": "lenet_widgets.core.model",
+    "weights_fingerprint": "lenet_widgets.core.model",
+    "ModelFileError": "lenet_widgets.core.persistence",
+    "UnsafeModelError": "lenet_widgets.core.persistence",
+    "describe_model": "lenet_widgets.core.persistence",
+    "load_model": "lenet_widgets.core.persistence",
+    "load_weights": "lenet_widgets.core.persistence",
+    "save_model": "lenet_widgets.core.persistence",
+    "train": "lenet_widgets.core.training",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

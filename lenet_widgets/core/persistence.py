@@ -224,7 +224,7 @@ def _restore_legacy_optimizer(model: keras.Model, path: Path) -> None:
     optimizer of the same class and config over the model's trainable variables
     and copy the saved slots in, matched by name.
     """
-    optimizer = model.optimizer
+    optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return
     with h5py.File(path, "r") as hdf5:
@@ -251,14 +251,9 @@ def _restore_legacy_optimizer(model: keras.Model, path: Path) -> None:
                 path, f"optimizer value {name} has shape {value.shape}; expected {tuple(variable.shape)}."
             )
         variable.assign(value)
-    config = model.get_compile_config() or {}
-    model.compile(
-        optimizer=fresh,
-        loss=config.get("loss", model.loss),
-        metrics=config.get("metrics"),
-        loss_weights=config.get("loss_weights"),
-        weighted_metrics=config.get("weighted_metrics"),
-    )
+    # Keras compiles the train function lazily, on the first fit: swapping the
+    # optimizer now is enough, and keeps the loss and metrics Keras restored.
+    model.optimizer = fresh
 
 
 def _refuse_unsafe(path: Path, error: Exception) -> None:

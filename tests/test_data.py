@@ -1,0 +1,135 @@
+"""load_mnist's search order, the offline fallback, and pixel preparation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lenet_widgets import config
+from lenet_widgets.core import data
+from lenet_widgets.core.data import DataError, load_dataset, load_mnist, prepare_images
+
+
+def write_npz(path, train=5, test=3, label=1):
+    np.savez(
+        path,
+        x_train=np.full((train, 28, 28), 7, np.uint8),
+        y_train=np.full(train, label, np.uint8),
+        x_test=np.zeros((test, 28, 28), np.uint8),
+        y_test=np.zeros(test, np.uint8),
+    )
+    return path
+
+
+@pytest.fixture
+def no_sources(monkeypatch, tmp_path):
+    """No environment file, an empty Keras cache, and a download that must not run."""
+    monkeypatch.delenv(config.MNIST_VARIABLE, raising=False)
+    monkeypatch.delenv(config.OFFLINE_VARIABLE, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+    def refuse():
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(data, "_download_with_keras", refuse)
+    return tmp_path
+
+
+def test_explicit_path_wins_over_environment(no_sources, monkeypatch):
+    explicit = write_npz(no_sources / "explicit.npz", train=5)
+    monkeypatch.setenv(config.MNIST_VARIABLE, str(write_npz(no_sources / "env.npz", train=9)))
+    (x_train, y_train), (x_test, y_test) = load_mnist(explicit)
+    assert x_train.shape == (5, 28, 28) and x_train.dtype == np.uint8
+    assert y_train.shape == (5,) and x_test.shape == (3, 28, 28) and y_test.dtype == np.uint8
+
+
+def test_environment_variable_is_used(no_sources, monkeypatch):
+    monkeypatch.setenv(config.MNIST_VARIABLE, str(write_npz(no_sources / "env.npz", train=9)))
+    dataset = load_dataset()
+    assert len(dataset.x_train) == 9
+    assert config.MNIST_VARIABLE in dataset.source and not dataset.is_fallback
+
+
+def test_keras_cache_is_used_before_download(no_sources):
+    cache = no_sources / "keras_home" / "datasets"
+    cache.mkdir(parents=True)
+    write_npz(cache / "mnist.npz", train=4)
+    dataset = load_dataset()
+    assert len(dataset.x_train) == 4 and "cache" in dataset.source
+
+
+def test_download_is_tried_when_nothing_is_local(no_sources, monkeypatch):
+    arrays = ((np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)),) * 2
+    monkeypatch.setattr(data, "_download_with_keras", lambda: arrays)
+    dataset = load_dataset()
+    assert dataset.source == "Keras download" and len(dataset.x_train) == 2
+
+
+def test_offline_falls_back_to_real_digits_and_says_so(no_sources, capsys):
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1 and config.MNIST_VARIABLE in message
+    assert "download failed" in message
+    assert x_train.shape == (1500, 28, 28) and x_test.shape == (297, 28, 28)
+    assert x_train.dtype == np.uint8 and set(np.unique(y_train)) == set(range(10))
+    # Digits sit centred like MNIST: a 4-pixel empty border, ink in the middle.
+    assert x_train[:, :4].max() == 0 and x_train[:, 10:18, 10:18].mean() > 40
+    # The split is fixed: the same call gives the same arrays.
+    (again, _), _ = load_mnist()
+    np.testing.assert_array_equal(x_train, again)
+
+
+def test_offline_variable_skips_the_download(no_sources, monkeypatch, capsys):
+    monkeypatch.setenv(config.OFFLINE_VARIABLE, "1")
+    monkeypatch.setattr(data, "_download_with_keras", lambda: pytest.fail("downloaded"))
+    assert load_dataset().is_fallback
+    assert "turned off" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "does not exist"),
+        (b"", "cannot be read"),
+        (b"not a zip at all", "cannot be read"),
+    ],
+)
+def test_unusable_explicit_file_raises_naming_it(tmp_path, content, expected):
+    path = tmp_path / "mnist.npz"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError, match=expected) as error:
+        load_mnist(path)
+    assert str(path) in str(error.value)
+
+
+def test_missing_arrays_and_bad_labels_are_named(tmp_path):
+    np.savez(tmp_path / "partial.npz", x_train=np.zeros((2, 28, 28), np.uint8))
+    with pytest.raises(DataError, match="lacks arrays"):
+        load_mnist(tmp_path / "partial.npz")
+    write_npz(tmp_path / "labels.npz", label=12)
+    with pytest.raises(DataError, match=r"labels 12\.\.12.*expected digits 0\.\.9"):
+        load_mnist(tmp_path / "labels.npz")
+
+
+def test_directory_instead_of_file(tmp_path):
+    with pytest.raises(DataError, match="is a directory"):
+        load_mnist(tmp_path)
+
+
+def test_prepare_images_scales_and_adds_channel():
+    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    prepared = prepare_images(images)
+    assert prepared.shape == (1, 2, 2, 1) and prepared.dtype == np.float32
+    assert prepared.min() == 0.0 and prepared.max() == 1.0
+    np.testing.assert_allclose(prepared[0, 1, :, 0], [0.2, 0.4])
+    assert prepare_images(np.zeros((2, 5, 6, 3), np.uint8)).shape == (2, 5, 6, 3)
+    with pytest.raises(ValueError, match="expected"):
+        prepare_images(np.zeros((28, 28)))
+
+
+def test_real_mnist_matches_keras_arrays(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
+    assert abs(x_train.mean() / 255 - 0.1307) < 1e-3
