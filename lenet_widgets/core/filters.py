@@ -333,11 +333,11 @@ def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
 
         target = layer.output
     # Innermost model: inputs -> target; each outer model: inputs -> input of the nested model.
-    stages = [keras.Model(chain[-1].inputs, target)]
+    stages = [keras.Model(chain[-1].inputs[0], target)]
     for outer, inner in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
         if inner.input is outer.inputs[0] or outer.inputs[0] is inner.inputs[0]:
             continue
-        stages.insert(0, keras.Model(outer.inputs, _nested_input(outer, inner)))
+        stages.insert(0, keras.Model(outer.inputs[0], _nested_input(outer, inner)))
 
     def truncated(images):
         tensor = images

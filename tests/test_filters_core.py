@@ -1,0 +1,346 @@
+"""The batched activation-maximization engine vs a per-filter reference, on every model kind."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lenet_widgets.core.filters import (
+    Blur,
+    ClipToRange,
+    Decay,
+    FilterError,
+    FilterSearchCancelledError,
+    Jitter,
+    TotalVariation,
+    filter_count,
+    maximize_filters,
+    preset_arguments,
+    top_activating_examples,
+    visualizable_layers,
+)
+from lenet_widgets.core.model import set_metadata
+
+layers = keras.layers
+
+
+def _start(shape, seed, index, low=0.0, high=1.0):
+    """The documented start: mid-range + uniform noise of +-5% of the range, per filter."""
+    noise = np.random.default_rng([seed, index]).random(shape)
+    return ((low + high) / 2 + (noise - 0.5) * 0.1 * (high - low)).astype(np.float32)
+
+
+def reference_per_filter(model, layer, filters, steps, step_size, seed, logits_of=None):
+    """Straightforward per-filter loop, as the chapter: one filter, one image, plain tf."""
+    if logits_of is None:
+        target = model.get_layer(layer).output
+        truncated = keras.Model(model.inputs[0], target)
+    else:
+        dense = model.get_layer(logits_of)
+        before = keras.Model(model.inputs[0], dense.input)
+
+        def truncated(x):
+            return tf.matmul(before(x), dense.kernel) + dense.bias
+
+    shape = tuple(model.inputs[0].shape[1:])
+    images, activations = [], []
+    for index in filters:
+        x = tf.constant(_start(shape, seed, index)[None])
+        history, values = [x.numpy()[0]], []
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = truncated(x)
+                loss = tf.reduce_mean(out[..., index])
+            grads = tape.gradient(loss, x)
+            grads = grads / (tf.sqrt(tf.reduce_mean(tf.square(grads))) + 1e-5)
+            values.append(float(loss))
+            x = x + grads * step_size
+            history.append(x.numpy()[0])
+        values.append(float(tf.reduce_mean(truncated(x)[..., index])))
+        images.append(history)
+        activations.append(values)
+    return np.swapaxes(np.array(images), 0, 1), np.array(activations).T
+
+
+@pytest.fixture
+def conv_model():
+    """Sequential, grey, non-square 10x14: conv (no ReLU) -> relu -> pool -> dense -> softmax."""
+    keras.utils.set_random_seed(1)
+    return keras.Sequential(
+        [
+            keras.Input((10, 14, 1), name="input_layer"),
+            layers.Conv2D(4, 3, padding="same", name="conv"),
+            layers.Activation("relu", name="relu"),
+            layers.MaxPooling2D(2, name="pool"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(6, activation="relu", name="hidden"),
+            layers.Dense(3, activation="softmax", name="output"),
+        ],
+        name="tiny_conv",
+    )
+
+
+@pytest.fixture
+def rgb_functional():
+    """Functional, RGB, non-square 9x13; separate softmax after a 'logits' Dense."""
+    keras.utils.set_random_seed(2)
+    inputs = keras.Input((9, 13, 3), name="image")
+    x = layers.Conv2D(5, 3, name="conv_rgb")(inputs)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dense(4, name="logits")(x)
+    outputs = layers.Activation("softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="rgb_functional")
+
+
+@pytest.fixture
+def nested_model():
+    """Sequential containing a Sequential block after a first convolution."""
+    keras.utils.set_random_seed(3)
+    block = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            layers.Conv2D(3, 3, padding="same", name="inner_conv"),
+            layers.Activation("relu", name="inner_relu"),
+        ],
+        name="block",
+    )
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            layers.Conv2D(3, 3, padding="same", name="first_conv"),
+            block,
+            layers.Flatten(name="flatten"),
+            layers.Dense(2, activation="softmax", name="output"),
+        ],
+        name="nested",
+    )
+
+
+def test_batched_engine_equals_per_filter_reference(conv_model):
+    result = maximize_filters(conv_model, "conv", steps=6, step_size=0.05, seed=4)
+    images, activations = reference_per_filter(conv_model, "conv", range(4), 6, 0.05, 4)
+    assert result.images.shape == (7, 4, 10, 14, 1)
+    np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.activations, activations, rtol=1e-4, atol=1e-5)
+    assert result.kind == "channel"
+    assert result.layer == "conv"
+    assert result.settings["steps"] == 6
+
+
+def test_fused_softmax_output_is_maximized_as_logits(conv_model):
+    result = maximize_filters(conv_model, "output", steps=4, step_size=0.1, seed=0)
+    images, activations = reference_per_filter(
+        conv_model, "output", range(3), 4, 0.1, 0, logits_of="output"
+    )
+    assert result.kind == "logit"
+    np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.activations, activations, rtol=1e-4, atol=1e-5)
+    # Probabilities are at most 1; the logits recorded here are not bounded that way.
+    assert result.activations[-1].max() != pytest.approx(1.0)
+
+
+def test_separate_softmax_equals_its_logits_layer(rgb_functional):
+    by_softmax = maximize_filters(rgb_functional, "probabilities", steps=3, step_size=0.1)
+    by_logits = maximize_filters(rgb_functional, "logits", steps=3, step_size=0.1)
+    assert by_softmax.kind == "logit"
+    assert by_logits.kind == "unit"
+    np.testing.assert_allclose(by_softmax.images, by_logits.images, rtol=1e-5, atol=1e-6)
+    reference, _ = reference_per_filter(rgb_functional, "logits", range(4), 3, 0.1, 0)
+    np.testing.assert_allclose(by_logits.images, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_rgb_non_square_conv_keeps_height_width_order(rgb_functional):
+    result = maximize_filters(rgb_functional, "conv_rgb", filters=[4, 1], steps=2, step_size=0.1)
+    assert result.images.shape == (3, 2, 9, 13, 3)
+    assert list(result.filters) == [4, 1]
+    reference, _ = reference_per_filter(rgb_functional, "conv_rgb", [4, 1], 2, 0.1, 0)
+    np.testing.assert_allclose(result.images, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_nested_model_layers_are_listed_and_work(nested_model):
+    names = visualizable_layers(nested_model)
+    assert names == ["first_conv", "block/inner_conv", "block/inner_relu", "output"]
+    result = maximize_filters(nested_model, "block/inner_conv", steps=3, step_size=0.1)
+    assert result.images.shape == (4, 3, 8, 8, 1)
+    # Reference: first_conv then the inner conv, per filter.
+    first = nested_model.get_layer("first_conv")
+    inner = nested_model.get_layer("block").get_layer("inner_conv")
+    for row, index in enumerate(result.filters):
+        x = tf.constant(result.images[1, row][None])
+        expected = float(tf.reduce_mean(inner(first(x))[..., index]))
+        assert result.activations[1, row] == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def test_first_layer_is_selectable_and_listed(conv_model):
+    names = visualizable_layers(conv_model)
+    assert names[0] == "conv"
+    assert "flatten" not in names and "input_layer" not in names
+    assert filter_count(conv_model, "conv") == 4
+    assert filter_count(conv_model, "hidden") == 6
+
+
+def test_activation_recorded_is_that_of_the_image_at_the_same_step(conv_model):
+    result = maximize_filters(conv_model, "hidden", steps=5, step_size=0.2)
+    truncated = keras.Model(conv_model.inputs[0], conv_model.get_layer("hidden").output)
+    for step in range(6):
+        outputs = truncated(tf.constant(result.images[step])).numpy()
+        expected = outputs[np.arange(6), result.filters]
+        np.testing.assert_allclose(result.activations[step], expected, rtol=1e-4, atol=1e-6)
+
+
+def test_start_images_lie_in_the_model_input_range(conv_model):
+    result = maximize_filters(conv_model, "conv", steps=0)
+    assert result.images.shape[0] == 1
+    assert result.images.min() >= 0.44 and result.images.max() <= 0.56
+    set_metadata(conv_model, input_range=[-1.0, 1.0])
+    shifted = maximize_filters(conv_model, "conv", steps=0)
+    assert shifted.images.min() >= -0.11 and shifted.images.max() <= 0.11
+    chapter = maximize_filters(conv_model, "conv", steps=0, init="chapter")
+    assert chapter.images.min() >= 128 and chapter.images.max() < 148
+
+
+def test_subset_of_filters_equals_the_same_rows_of_a_full_run(conv_model):
+    full = maximize_filters(conv_model, "conv", steps=3, step_size=0.1, seed=9)
+    part = maximize_filters(conv_model, "conv", filters=[2, 0], steps=3, step_size=0.1, seed=9)
+    np.testing.assert_allclose(part.images[:, 0], full.images[:, 2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(part.images[:, 1], full.images[:, 0], rtol=1e-5, atol=1e-6)
+    other_seed = maximize_filters(conv_model, "conv", filters=[2], steps=0, seed=10)
+    assert not np.allclose(other_seed.images[0, 0], full.images[0, 2])
+
+
+def test_dead_filters_are_kept_and_marked(conv_model):
+    hidden = conv_model.get_layer("hidden")
+    kernel, bias = hidden.get_weights()
+    bias[[0, 3, 4, 5]] = 3.0  # Certainly active: alive.
+    kernel[:, 1] = 0.0
+    bias[1] = -1.0  # Unit 1: ReLU(-1) everywhere, no gradient: truly dead.
+    kernel[:, 2] = 0.0
+    bias[2] = 0.5  # Unit 2: constant 0.5: no gradient, but alive.
+    hidden.set_weights([kernel, bias])
+    result = maximize_filters(conv_model, "hidden", steps=3, step_size=0.1)
+    assert len(result.filters) == 6
+    assert result.dead.tolist() == [False, True, False, False, False, False]
+
+
+def test_negative_pre_relu_filter_is_not_dead(conv_model):
+    conv = conv_model.get_layer("conv")
+    kernel, bias = conv.get_weights()
+    bias[0] = -5.0  # Mean activation far below 0, but it responds to the input.
+    conv.set_weights([kernel, bias])
+    result = maximize_filters(conv_model, "conv", steps=2, step_size=0.05)
+    assert result.activations[-1, 0] < 0
+    assert not result.dead[0]
+    assert result.activations[-1, 0] > result.activations[0, 0]
+
+
+def test_new_weights_are_used_by_the_cached_step(conv_model):
+    before = maximize_filters(conv_model, "conv", steps=2, step_size=0.1)
+    conv = conv_model.get_layer("conv")
+    conv.set_weights([w * 2.0 + 0.1 for w in conv.get_weights()])
+    after = maximize_filters(conv_model, "conv", steps=2, step_size=0.1)
+    assert not np.allclose(before.activations, after.activations)
+    reference, _ = reference_per_filter(conv_model, "conv", range(4), 2, 0.1, 0)
+    np.testing.assert_allclose(after.images, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_progress_is_reported_and_can_cancel(conv_model):
+    seen = []
+    maximize_filters(
+        conv_model, "conv", steps=4, step_size=0.1, progress=lambda s, t: seen.append((s, t))
+    )
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    with pytest.raises(FilterSearchCancelledError, match="after 2 of 4"):
+        maximize_filters(conv_model, "conv", steps=4, progress=lambda s, t: s < 2)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"layer": "nope"}, r"layer 'nope' is not in model 'tiny_conv'; expected one of \['conv'"),
+        ({"layer": "flatten"}, "no channel or unit axis"),
+        ({"layer": "input_layer"}, "expected one of"),
+        ({"steps": -1}, "steps is -1; expected an integer >= 0"),
+        ({"steps": 2.5}, "steps is 2.5"),
+        ({"step_size": 0}, "step_size is 0; expected a number > 0"),
+        ({"seed": -3}, "seed is -3"),
+        ({"filters": [0, 9]}, r"expected integers in 0\.\.3"),
+        ({"filters": []}, "filters is empty"),
+        ({"init": "white"}, r"init is 'white'; expected one of \('noise'"),
+        ({"regularizers": (lambda x: x,)}, "has no stage"),
+    ],
+)
+def test_errors_name_the_bad_value_and_the_expected_one(conv_model, arguments, message):
+    arguments = {"layer": "conv", **arguments}
+    with pytest.raises(FilterError, match=message):
+        maximize_filters(conv_model, **arguments)
+
+
+def test_bad_model_and_preset_are_reported(conv_model):
+    with pytest.raises(FilterError, match="expected a Keras model"):
+        maximize_filters("model.keras", "conv")
+    with pytest.raises(FilterError, match=r"preset 'vgg' is unknown; expected one of \['chapter'"):
+        preset_arguments("vgg", conv_model)
+
+
+def test_clip_keeps_images_in_range_and_decay_pulls_to_middle(conv_model):
+    clipped = maximize_filters(
+        conv_model, "conv", steps=5, step_size=0.5, regularizers=(ClipToRange(),)
+    )
+    free = maximize_filters(conv_model, "conv", steps=5, step_size=0.5)
+    assert clipped.images.min() >= 0.0 and clipped.images.max() <= 1.0
+    assert free.images.min() < 0.0 or free.images.max() > 1.0
+    decayed = maximize_filters(
+        conv_model, "conv", steps=5, step_size=0.5, regularizers=(Decay(0.5),)
+    )
+    assert np.abs(decayed.images[-1] - 0.5).mean() < np.abs(free.images[-1] - 0.5).mean()
+
+
+def _roughness(images):
+    return np.abs(np.diff(images, axis=-2)).mean() + np.abs(np.diff(images, axis=-3)).mean()
+
+
+def test_blur_and_total_variation_give_smoother_images(conv_model):
+    free = maximize_filters(conv_model, "conv", steps=8, step_size=0.1)
+    blurred = maximize_filters(
+        conv_model, "conv", steps=8, step_size=0.1, regularizers=(Blur(1.0, 1),)
+    )
+    smooth = maximize_filters(
+        conv_model, "conv", steps=8, step_size=0.1, regularizers=(TotalVariation(50.0),)
+    )
+    assert _roughness(blurred.images[-1]) < 0.7 * _roughness(free.images[-1])
+    assert _roughness(smooth.images[-1]) < _roughness(free.images[-1])
+
+
+def test_jitter_keeps_batch_equal_to_single_filter_runs(conv_model):
+    jitter = (Jitter(2),)
+    full = maximize_filters(conv_model, "conv", steps=4, step_size=0.1, regularizers=jitter)
+    one = maximize_filters(conv_model, "conv", [3], steps=4, step_size=0.1, regularizers=jitter)
+    plain = maximize_filters(conv_model, "conv", steps=4, step_size=0.1)
+    np.testing.assert_allclose(one.images[:, 0], full.images[:, 3], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(full.images[-1], plain.images[-1])
+
+
+def test_presets_scale_the_step_to_the_input_range(conv_model):
+    assert preset_arguments("chapter", conv_model)["step_size"] == 1.0
+    assert preset_arguments("chapter", conv_model)["init"] == "chapter"
+    plain = preset_arguments("mnist", conv_model)["step_size"]
+    set_metadata(conv_model, input_range=[0.0, 255.0])
+    assert preset_arguments("mnist", conv_model)["step_size"] == pytest.approx(plain * 255)
+
+
+def test_top_activating_examples_match_brute_force(conv_model):
+    images = np.random.default_rng(0).random((37, 10, 14, 1)).astype(np.float32)
+    top = top_activating_examples(
+        conv_model, "conv", images, filters=[3, 1], count=4, batch_size=10
+    )
+    scores = keras.Model(conv_model.inputs[0], conv_model.get_layer("conv").output)(images)
+    scores = scores.numpy().mean(axis=(1, 2))
+    for row, index in enumerate([3, 1]):
+        expected = np.argsort(-scores[:, index])[:4]
+        assert top.indices[row].tolist() == expected.tolist()
+        np.testing.assert_allclose(top.activations[row], scores[expected, index], rtol=1e-5)
+    with pytest.raises(FilterError, match="count is 0"):
+        top_activating_examples(conv_model, "conv", images, count=0)
