@@ -18,7 +18,7 @@ def lazy_exports(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Return ``(__getattr__, __dir__)`` resolving ``exports`` (name -> module) lazily."""
 
-    def __getattr__(name: str) -> Any:
+    def get_attribute(name: str) -> Any:
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -26,7 +26,7 @@ def lazy_exports(
         namespace[name] = value
         return value
 
-    def __dir__() -> list[str]:
+    def list_names() -> list[str]:
         return sorted(set(namespace.get("__all__", ())) | set(exports))
 
-    return __getattr__, __dir__
+    return get_attribute, list_names

@@ -15,6 +15,7 @@ __all__ = [
     "MNIST_VARIABLE",
     "OFFLINE_VARIABLE",
     "REMOTE_VARIABLE",
+    "STRICT_TESTS_VARIABLE",
     "fast_mode",
     "keras_cache_dir",
     "mnist_path_from_environment",
@@ -34,6 +35,9 @@ OFFLINE_VARIABLE = "LENET_WIDGETS_OFFLINE"
 
 REMOTE_VARIABLE = "LENET_WIDGETS_REMOTE"
 """True/false overrides the guess whether the notebook's browser runs on another machine."""
+
+STRICT_TESTS_VARIABLE = "LENET_WIDGETS_STRICT_TESTS"
+"""When true (CI), a test that would be skipped (no MNIST, no dot, no Chromium) fails instead."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -97,3 +101,8 @@ def remote_notebook() -> str | None:
         if os.environ.get(variable, "").strip():
             return service
     return None
+
+
+def strict_tests() -> bool:
+    """True when ``LENET_WIDGETS_STRICT_TESTS`` turns skipped tests into failures (CI)."""
+    return _flag(STRICT_TESTS_VARIABLE)

@@ -7,10 +7,22 @@ import os
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from lenet_widgets import config  # noqa: E402
+from lenet_widgets import config
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In strict mode (CI), a skip means something CI should have installed is missing."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and config.strict_tests() and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"skipped in strict mode ({config.STRICT_TESTS_VARIABLE}): {report.longrepr}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ from lenet_widgets.cli import main
 CHECK_IMPORTS = (
     "import sys; from lenet_widgets.cli import build_parser; import lenet_widgets; "
     "build_parser().format_help(); "
-    "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'ipywidgets') if m in sys.modules))"
+    "heavy = ('tensorflow', 'keras', 'matplotlib', 'ipywidgets'); "
+    "print(sorted(m for m in heavy if m in sys.modules))"
 )
 
 
@@ -54,7 +55,9 @@ def test_train_writes_all_three_formats_and_summary_reads_them(small_mnist, tmp_
     for name in ("lenet.keras", "lenet.h5", "lenet.weights.h5"):
         assert main(["summary", str(tmp_path / name)]) == 0
         assert "1 epochs trained" in capsys.readouterr().out
-    assert main(["train", "--data", str(small_mnist), "--resume", str(output), "-o", str(output)]) == 0
+    assert (
+        main(["train", "--data", str(small_mnist), "--resume", str(output), "-o", str(output)]) == 0
+    )
     assert main(["summary", str(output)]) == 0
     assert "2 epochs trained" in capsys.readouterr().out
 

@@ -66,7 +66,7 @@ def test_download_is_tried_when_nothing_is_local(no_sources, monkeypatch):
 
 
 def test_offline_falls_back_to_real_digits_and_says_so(no_sources, capsys):
-    (x_train, y_train), (x_test, y_test) = load_mnist()
+    (x_train, y_train), (x_test, _y_test) = load_mnist()
     message = capsys.readouterr().err
     assert message.count("\n") == 1 and config.MNIST_VARIABLE in message
     assert "download failed" in message
@@ -129,7 +129,7 @@ def test_prepare_images_scales_and_adds_channel():
 
 
 def test_real_mnist_matches_keras_arrays(mnist):
-    (x_train, y_train), (x_test, y_test) = mnist
+    (x_train, y_train), (x_test, _y_test) = mnist
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
     assert abs(x_train.mean() / 255 - 0.1307) < 1e-3

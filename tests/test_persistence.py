@@ -125,7 +125,11 @@ def bad_files(tmp_path, good_keras, good_h5):
 
     add("missing.keras", None, "does not exist")
     add("empty.keras", b"", "is empty")
-    add("truncated.keras", good_keras[: len(good_keras) // 2], "could not be loaded|not a .keras zip")
+    add(
+        "truncated.keras",
+        good_keras[: len(good_keras) // 2],
+        "could not be loaded|not a .keras zip",
+    )
     add("truncated.h5", good_h5[: len(good_h5) // 2], "is damaged|could not be loaded")
     add("text.h5", b"hello, not a model", "not an HDF5 file")
     add("text.keras", b"hello, not a model", "not a .keras zip")

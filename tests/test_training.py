@@ -40,8 +40,12 @@ def test_validation_data_and_callbacks_are_used(tiny_lenet, tiny_data):
     seen = []
     callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(logs))
     history = train(
-        tiny_lenet, images, labels, validation_data=(images[:8], labels[:8]),
-        callbacks=[callback], verbose=0,
+        tiny_lenet,
+        images,
+        labels,
+        validation_data=(images[:8], labels[:8]),
+        callbacks=[callback],
+        verbose=0,
     )
     assert "val_accuracy" in history.history and len(seen) == 1
 

@@ -24,8 +24,8 @@ __all__ = [
     "DataError",
     "Dataset",
     "load_dataset",
-    "load_mnist",
     "load_fallback_digits",
+    "load_mnist",
     "prepare_images",
 ]
 
@@ -68,7 +68,9 @@ class Dataset:
 
 def _read_npz(path: Path) -> Arrays:
     if not path.exists():
-        raise DataError(f"MNIST file {path} does not exist; expected an .npz with keys {MNIST_KEYS}.")
+        raise DataError(
+            f"MNIST file {path} does not exist; expected an .npz with keys {MNIST_KEYS}."
+        )
     if path.is_dir():
         raise DataError(f"MNIST path {path} is a directory; expected an .npz file.")
     try:
@@ -181,7 +183,9 @@ def load_dataset(path: str | Path | None = None, *, download: bool | None = None
         "/path/to/mnist.npz or pass load_mnist(path=...).",
         file=sys.stderr,
     )
-    return Dataset(*_flatten(load_fallback_digits()), source="scikit-learn digits", is_fallback=True)
+    return Dataset(
+        *_flatten(load_fallback_digits()), source="scikit-learn digits", is_fallback=True
+    )
 
 
 def _flatten(arrays: Arrays) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -94,7 +94,9 @@ def _atomic_target(path: Path) -> Iterator[Path]:
     parent = path.parent
     if not parent.is_dir():
         raise ModelFileError(path, f"folder {parent} does not exist.")
-    handle, temporary_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=parent)
+    handle, temporary_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=parent
+    )
     os.close(handle)
     temporary = Path(temporary_name)
     try:
@@ -198,7 +200,9 @@ def _check_readable(path: Path) -> str:
     elif not head.startswith(_HDF5_SIGNATURE):
         if head.startswith(_ZIP_SIGNATURE):
             raise ModelFileError(path, f"is a .keras zip archive but named {suffix}; rename it.")
-        raise ModelFileError(path, f"is not an HDF5 file (truncated or not a model); expected {suffix}.")
+        raise ModelFileError(
+            path, f"is not an HDF5 file (truncated or not a model); expected {suffix}."
+        )
     return suffix
 
 
@@ -246,9 +250,10 @@ def _restore_legacy_optimizer(model: keras.Model, path: Path) -> None:
         )
     for variable, name in zip(fresh.variables, names, strict=True):
         value = saved[name]
-        if tuple(variable.shape) != value.shape:
+        expected = tuple(variable.shape)
+        if expected != value.shape:
             raise ModelFileError(
-                path, f"optimizer value {name} has shape {value.shape}; expected {tuple(variable.shape)}."
+                path, f"optimizer value {name} has shape {value.shape}; expected {expected}."
             )
         variable.assign(value)
     # Keras compiles the train function lazily, on the first fit: swapping the
@@ -291,7 +296,10 @@ def load_weights(model: keras.Model, path: str | Path) -> keras.Model:
     except (OSError, ValueError, KeyError) as error:
         raise ModelFileError(path, f"weights do not fit model {model.name!r}: {error}") from error
     if suffix != ".keras":
-        set_metadata(model, **{k: v for k, v in _read_file_metadata(path, suffix).items() if k != "architecture"})
+        set_metadata(
+            model,
+            **{k: v for k, v in _read_file_metadata(path, suffix).items() if k != "architecture"},
+        )
     return model
 
 

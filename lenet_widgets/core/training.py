@@ -60,7 +60,9 @@ def train(
         trained before: a second one-epoch call gives ``history.epoch == [1]``.
     """
     if not getattr(model, "compiled", False) or model.optimizer is None:
-        raise ValueError("model is not compiled; build it with build_lenet() or call compile_lenet().")
+        raise ValueError(
+            "model is not compiled; build it with build_lenet() or call compile_lenet()."
+        )
     if int(epochs) < 1:
         raise ValueError(f"epochs is {epochs!r}; expected at least 1.")
     if int(batch_size) < 1:

@@ -27,7 +27,9 @@ class FigureView:
         layout: an ``ipywidgets.Layout`` for the Image (default: fit the cell width).
     """
 
-    def __init__(self, figsize: tuple[float, float] = (6.0, 4.0), dpi: int = 96, layout=None) -> None:
+    def __init__(
+        self, figsize: tuple[float, float] = (6.0, 4.0), dpi: int = 96, layout=None
+    ) -> None:
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         self.image = widgets.Image(
