@@ -20,6 +20,7 @@ __all__ = [
     "SORT_ORDERS",
     "FilterGridArtists",
     "deprocess_image",
+    "grid_mosaic_shape",
     "grid_order",
     "plot_filter_grid",
     "plot_top_examples",
@@ -148,21 +149,60 @@ def save_stitched(path: str | Path, stitched: np.ndarray, scale: int = 4) -> Pat
 class FilterGridArtists:
     """What ``plot_filter_grid`` drew, for ``update_grid``.
 
+    The grid is ONE image (a mosaic of tiles, drawn with ``imshow``) plus one
+    label per tile: fast to redraw and to render.
+
     Attributes:
         figure: the figure drawn on.
+        axes: the Axes holding the mosaic.
+        image: the ``AxesImage`` showing the mosaic (RGB uint8).
+        labels: one ``Text`` per tile, row by row (empty text for blank tiles).
         grid: tiles per side.
-        axes: ``grid * grid`` Axes, row by row.
-        images: one ``AxesImage`` per Axes.
+        tile_shape: ``(height, width)`` of one tile in pixels.
         order: positions (into the arrays) shown in each tile; shorter when tiles are blank.
         sort: the sort order used.
     """
 
     figure: Figure
+    axes: object
+    image: object
+    labels: list
     grid: int
-    axes: list
-    images: list
+    tile_shape: tuple[int, int]
     order: np.ndarray
     sort: str
+
+
+def _cell(tile_shape: tuple[int, int]) -> tuple[int, int, int]:
+    height, width = tile_shape
+    margin = max(2, width // 9)
+    label_gap = max(6, height // 3)
+    return margin, label_gap, margin
+
+
+def grid_mosaic_shape(grid: int, tile_shape: tuple[int, int]) -> tuple[int, int]:
+    """``(height, width)`` in pixels of the labelled grid's mosaic."""
+    grid = _check_grid(grid)
+    height, width = tile_shape
+    margin, label_gap, _ = _cell(tile_shape)
+    return grid * (height + label_gap) + margin, grid * (width + margin) + margin
+
+
+def _grid_mosaic(images, order, dead, grid, tile_shape) -> np.ndarray:
+    height, width = tile_shape
+    margin, label_gap, _ = _cell(tile_shape)
+    mosaic = np.full((*grid_mosaic_shape(grid, tile_shape), 3), 255, np.uint8)
+    for slot, position in enumerate(order):
+        row, column = divmod(slot, grid)
+        top = row * (height + label_gap) + label_gap
+        left = column * (width + margin) + margin
+        tile = deprocess_image(images[position])
+        if tile.ndim == 2:
+            tile = tile[..., None]
+        if dead[position]:  # A red frame, drawn in the margin around the tile.
+            mosaic[top - 1 : top + height + 1, left - 1 : left + width + 1] = (214, 39, 40)
+        mosaic[top : top + height, left : left + width] = tile
+    return mosaic
 
 
 def plot_filter_grid(
@@ -178,26 +218,34 @@ def plot_filter_grid(
     """Draw the top ``grid x grid`` filters on ``figure`` (cleared first), labelled.
 
     Each tile shows the filter index and its activation; dead filters get a red
-    frame and "dead"; tiles beyond the available filters stay blank.
+    frame and "dead"; tiles beyond the available filters stay blank (white, no label).
     """
     grid = _check_grid(grid)
-    figure.clear()
     images = np.asarray(images)
-    axes_grid = figure.subplots(grid, grid, squeeze=False)
-    axes = list(axes_grid.ravel())
-    blank = np.zeros(images.shape[1:3] + ((3,) if images.shape[-1] == 3 else ()), np.uint8)
-    artists = []
-    for axis in axes:
-        axis.set_xticks([])
-        axis.set_yticks([])
-        artists.append(axis.imshow(blank, cmap="gray", vmin=0, vmax=255, interpolation="nearest"))
+    if images.ndim != 4:
+        raise ValueError(
+            f"images have shape {images.shape}; expected (F, height, width, channels)."
+        )
+    figure.clear()
+    top = 0.93 if title else 0.99
+    axes = figure.add_axes((0.01, 0.01, 0.98, top - 0.01))
+    axes.set_axis_off()
+    tile_shape = (int(images.shape[1]), int(images.shape[2]))
+    blank = np.full((*grid_mosaic_shape(grid, tile_shape), 3), 255, np.uint8)
+    image = axes.imshow(blank, interpolation="nearest")
+    height, width = tile_shape
+    margin, label_gap, _ = _cell(tile_shape)
+    font = max(4.5, 10.0 - grid * 0.6)
+    labels = []
+    for slot in range(grid * grid):
+        row, column = divmod(slot, grid)
+        x = column * (width + margin) + margin + width / 2
+        y = row * (height + label_gap) + label_gap - 1.5
+        labels.append(axes.text(x, y, "", ha="center", va="bottom", fontsize=font, clip_on=False))
     if title:
-        figure.suptitle(title, fontsize=9)
-    figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9 if title else 0.95)
-    figure.subplots_adjust(wspace=0.08, hspace=0.35)
-    result = FilterGridArtists(figure, grid, axes, artists, np.arange(0), sort)
-    update_grid(result, images, activations, filters, dead, sort)
-    return result
+        figure.suptitle(title, fontsize=9, y=0.995, va="top")
+    artists = FilterGridArtists(figure, axes, image, labels, grid, tile_shape, np.arange(0), sort)
+    return update_grid(artists, images, activations, filters, dead, sort)
 
 
 def update_grid(
@@ -208,7 +256,7 @@ def update_grid(
     dead: np.ndarray | None = None,
     sort: str | None = None,
 ) -> FilterGridArtists:
-    """Show other images (another step) in the same tiles: ``set_data``, new labels, no new axes."""
+    """Show other images (another step) in the same grid: one ``set_data``, new label texts."""
     images = np.asarray(images)
     activations = np.asarray(activations)
     count = len(images)
@@ -216,24 +264,16 @@ def update_grid(
     dead = np.zeros(count, bool) if dead is None else np.asarray(dead, bool)
     sort = artists.sort if sort is None else sort
     order = grid_order(activations, filters, dead, sort)[: artists.grid**2]
-    font = max(4.0, 9.0 - artists.grid * 0.5)
-    for slot, (axis, image) in enumerate(zip(artists.axes, artists.images, strict=True)):
+    artists.image.set_data(_grid_mosaic(images, order, dead, artists.grid, artists.tile_shape))
+    for slot, label in enumerate(artists.labels):
         if slot < len(order):
             position = order[slot]
-            image.set_data(deprocess_image(images[position]))
             is_dead = bool(dead[position])
-            label = f"#{filters[position]} {'dead' if is_dead else f'{activations[position]:.3g}'}"
-            axis.set_title(label, fontsize=font, color=DEAD_COLOR if is_dead else "black", pad=2)
-            for spine in axis.spines.values():
-                spine.set_visible(True)
-                spine.set_color(DEAD_COLOR if is_dead else "#888888")
-                spine.set_linewidth(2.0 if is_dead else 0.5)
-            image.set_visible(True)
-            axis.set_visible(True)
+            value = "dead" if is_dead else f"{activations[position]:.3g}"
+            label.set_text(f"#{filters[position]} {value}")
+            label.set_color(DEAD_COLOR if is_dead else "black")
         else:
-            axis.set_title("")
-            image.set_visible(False)
-            axis.set_visible(False)  # A blank tile: more tiles than filters.
+            label.set_text("")  # A blank tile: more tiles than filters.
     artists.order = order
     artists.sort = sort
     return artists
