@@ -124,6 +124,7 @@ def command_demo(arguments: argparse.Namespace) -> int:
     )
     written = [save_model(model, folder / f"lenet{suffix}") for suffix in (".keras", ".h5", ".weights.h5")]
     written.append(_write_filter_picture(model, folder / "lenet_filters_6x6.png"))
+    written.append(_write_model_picture(model, folder / "model.png"))
     print("\nwritten:")
     for path in written:
         print(f"  {path.resolve()}")
@@ -137,6 +138,53 @@ def _write_filter_picture(model, path: Path, layer: str = "conv2d_1", steps: int
 
     steps = min(steps, 5) if config.fast_mode() else steps
     return save_filter_grid(model, path, layer=layer, steps=steps, grid=6, preset="chapter")
+
+
+def _write_model_picture(model, path: Path) -> Path:
+    """The chapter's figure 6-3 for the demo: LeNet top to bottom with shapes."""
+    from lenet_widgets.structure import plot_model
+
+    plot_model(model, path, show_shapes=True, show_layer_names=True, show_input_layer=True)
+    return path
+
+
+def command_plot(arguments: argparse.Namespace) -> int:
+    """Draw a model file (or the chapter's LeNet, ``lenet``) to PNG, SVG or PDF."""
+    _quiet_tensorflow()
+    from lenet_widgets.structure import plot_model
+
+    output = Path(arguments.output)
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise CommandError(f"output {output} should end in .png, .svg or .pdf, e.g. model.png")
+    if not 10 <= arguments.dpi <= 1000:
+        raise CommandError(f"--dpi is {arguments.dpi}; expected an integer from 10 to 1000")
+    if arguments.model == "lenet" and not Path(arguments.model).exists():
+        from lenet_widgets.core import build_lenet
+
+        model = build_lenet(compile=False)
+    else:
+        from lenet_widgets.core import load_model
+
+        model = load_model(arguments.model)
+    try:
+        picture = plot_model(
+            model,
+            output,
+            show_shapes=not arguments.no_shapes,
+            show_layer_names=not arguments.no_layer_names,
+            show_dtype=arguments.show_dtype,
+            show_layer_activations=arguments.show_activations,
+            show_trainable=arguments.show_trainable,
+            rankdir=arguments.rankdir,
+            expand_nested=arguments.expand_nested,
+            dpi=arguments.dpi,
+            engine=arguments.engine,
+            show_input_layer=not arguments.no_input_layer,
+        )
+    except ImportError as error:  # Graphviz missing for --engine graphviz: say how to get it.
+        raise CommandError(str(error)) from None
+    print(f"{model.name}: drawn with {picture.engine}, written to {output}")
+    return 0
 
 
 def command_filters(arguments: argparse.Namespace) -> int:
@@ -228,6 +276,28 @@ def build_parser() -> argparse.ArgumentParser:
     filters_parser.add_argument("--scale", type=int, default=4, help="enlarge the PNG N times")
     filters_parser.add_argument("-o", "--output", default="lenet_filters_6x6.png")
     filters_parser.set_defaults(handler=command_filters)
+
+    plot_parser = commands.add_parser(
+        "plot", help="draw a model's layers and connections (like keras.utils.plot_model)"
+    )
+    plot_parser.add_argument("model", help="model file (.keras, .h5, .weights.h5) or 'lenet'")
+    plot_parser.add_argument("-o", "--output", default="model.png", help=".png, .svg or .pdf")
+    plot_parser.add_argument("--rankdir", choices=("TB", "LR"), default="TB")
+    plot_parser.add_argument("--no-shapes", action="store_true", help="hide input/output shapes")
+    plot_parser.add_argument("--no-layer-names", action="store_true", help="show classes only")
+    plot_parser.add_argument("--no-input-layer", action="store_true", help="as Keras 3 draws it")
+    plot_parser.add_argument("--show-dtype", action="store_true")
+    plot_parser.add_argument("--show-activations", action="store_true")
+    plot_parser.add_argument("--show-trainable", action="store_true")
+    plot_parser.add_argument("--expand-nested", action="store_true")
+    plot_parser.add_argument(
+        "--engine",
+        choices=("auto", "graphviz", "matplotlib"),
+        default="auto",
+        help="auto: Graphviz when `dot` is installed, else matplotlib",
+    )
+    plot_parser.add_argument("--dpi", type=int, default=96)
+    plot_parser.set_defaults(handler=command_plot)
     return parser
 
 
