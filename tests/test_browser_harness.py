@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 import browser_support as bs
+import pytest
 
 pytestmark = pytest.mark.browser
 
