@@ -26,6 +26,14 @@ _EXPORTS = {
     "load_model": "lenet_widgets.core.persistence",
     "load_weights": "lenet_widgets.core.persistence",
     "save_model": "lenet_widgets.core.persistence",
+    "fast_mode": "lenet_widgets.config",
+    "FeatureMapsPanel": "lenet_widgets.ui.feature_maps",
+    "FilterExplorer": "lenet_widgets.ui.filters",
+    "LeNetLab": "lenet_widgets.ui.lab",
+    "lab": "lenet_widgets.ui.lab",
+    "SavePanel": "lenet_widgets.ui.save",
+    "StructurePanel": "lenet_widgets.ui.structure",
+    "TrainingPanel": "lenet_widgets.ui.training",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -28,6 +28,11 @@ _EXPORTS = {
     "load_weights": "lenet_widgets.core.persistence",
     "save_model": "lenet_widgets.core.persistence",
     "train": "lenet_widgets.core.training",
+    "TrainingMonitor": "lenet_widgets.core.training",
+    "evaluate": "lenet_widgets.core.training",
+    "FeatureMapProbe": "lenet_widgets.core.activations",
+    "FeatureMaps": "lenet_widgets.core.activations",
+    "feature_map_layers": "lenet_widgets.core.activations",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,6 +7,7 @@ new total in the model's metadata, so ``save_model`` can persist it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import keras
@@ -15,7 +16,7 @@ import numpy as np
 from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.model import epochs_trained, set_metadata
 
-__all__ = ["check_labels", "train"]
+__all__ = ["TrainingMonitor", "check_labels", "evaluate", "train"]
 
 
 def check_labels(labels: np.ndarray, num_classes: int, name: str = "labels") -> np.ndarray:
@@ -92,3 +93,117 @@ def train(
     )
     set_metadata(model, epochs_trained=start + len(history.epoch))
     return history
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Loss and accuracy of a compiled model on images (uint8 or prepared) and labels."""
+    num_classes = int(model.outputs[0].shape[-1])
+    results = model.evaluate(
+        prepare_images(images),
+        check_labels(labels, num_classes),
+        batch_size=512,
+        verbose=0,
+        return_dict=True,
+    )
+    return {name: float(value) for name, value in results.items()}
+
+
+class TrainingMonitor(keras.callbacks.Callback):
+    """Records training as it happens, throttles updates, and stops on request.
+
+    The widgets' training panel attaches one to ``train``; it holds no widget
+    code. ``on_update`` is called at most ``updates_per_second`` times a second
+    and at every epoch end, always from the training thread.
+
+    Attributes:
+        positions, loss, accuracy: per-batch running values; ``positions`` is
+            the fractional epoch (1.5 = half way through the second epoch), so
+            curves continue across calls to ``train``.
+        epoch_positions, val_loss, val_accuracy: one entry per completed epoch.
+        batch, batches_per_epoch, epoch, epochs: progress of the current call.
+        stopped: True once a requested stop took effect.
+    """
+
+    def __init__(self, on_update=None, updates_per_second: float = 4.0) -> None:
+        super().__init__()
+        self.on_update = on_update
+        self.interval = 1.0 / updates_per_second if updates_per_second > 0 else 0.0
+        self.positions: list[float] = []
+        self.loss: list[float] = []
+        self.accuracy: list[float] = []
+        self.epoch_positions: list[float] = []
+        self.val_loss: list[float] = []
+        self.val_accuracy: list[float] = []
+        self.batch = 0
+        self.batches_per_epoch = 0
+        self.epoch = 0
+        self.epochs = 0
+        self.started_at = 0.0
+        self.stopped = False
+        self._stop_requested = False
+        self._last_update = 0.0
+        self._first_epoch: int | None = None
+
+    def request_stop(self) -> None:
+        """Ask training to stop after the batch in progress (safe from any thread)."""
+        self._stop_requested = True
+
+    @property
+    def stop_requested(self) -> bool:
+        """True after ``request_stop`` until the next call to ``train`` begins."""
+        return self._stop_requested
+
+    def progress(self) -> tuple[int, int]:
+        """Batches done and batches planned in the current (or last) call to ``train``."""
+        first = self.epoch if self._first_epoch is None else self._first_epoch
+        total = max(self.epochs - first, 0) * self.batches_per_epoch
+        done = (self.epoch - first) * self.batches_per_epoch + self.batch
+        return min(done, total), total
+
+    def seconds_left(self) -> float | None:
+        """Estimated seconds to the end of this call, from the batches done so far."""
+        done, total = self.progress()
+        if done <= 0 or total <= 0:
+            return None
+        elapsed = time.perf_counter() - self.started_at
+        return elapsed / done * (total - done)
+
+    def on_train_begin(self, logs=None):
+        self._stop_requested = False
+        self.stopped = False
+        self.started_at = time.perf_counter()
+        params = self.params or {}
+        self.batches_per_epoch = int(params.get("steps") or 0)
+        self.epochs = int(params.get("epochs") or 0)
+        self._first_epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._first_epoch is None:
+            self._first_epoch = epoch
+        self.epoch = epoch
+        self.batch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        self.batch = batch + 1
+        self.positions.append(self.epoch + self.batch / max(self.batches_per_epoch, 1))
+        self.loss.append(float(logs.get("loss", np.nan)))
+        self.accuracy.append(float(logs.get("accuracy", np.nan)))
+        if self._stop_requested:
+            self.model.stop_training = True
+            self.stopped = True
+        now = time.perf_counter()
+        if self.on_update is not None and now - self._last_update >= self.interval:
+            self._last_update = now
+            self.on_update(self)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if "val_loss" in logs:
+            # A stopped epoch ends early: plot its validation where training stopped.
+            self.epoch_positions.append(self.positions[-1] if self.positions else float(epoch + 1))
+            self.val_loss.append(float(logs["val_loss"]))
+            self.val_accuracy.append(float(logs.get("val_accuracy", np.nan)))
+        if self.on_update is not None:
+            self._last_update = time.perf_counter()
+            self.on_update(self)

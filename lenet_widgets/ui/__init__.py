@@ -1,7 +1,22 @@
 """ui: the only package that imports ipywidgets.
 
-Each panel subclasses ``VBox``/``HBox``, keeps its controls private, exposes a
-few public traits, and calls core and plotting functions for the real work.
+Each panel subclasses ``VBox``/``HBox`` (the dashboard a ``Tab``), keeps its
+controls private, exposes a few public traits, and calls core and plotting
+functions for the real work.
 """
 
-__all__: list[str] = []
+from lenet_widgets._lazy import lazy_exports
+
+_EXPORTS = {
+    "FeatureMapsPanel": "lenet_widgets.ui.feature_maps",
+    "FigureView": "lenet_widgets.ui.figure_view",
+    "FilterExplorer": "lenet_widgets.ui.filters",
+    "LeNetLab": "lenet_widgets.ui.lab",
+    "lab": "lenet_widgets.ui.lab",
+    "SavePanel": "lenet_widgets.ui.save",
+    "StructurePanel": "lenet_widgets.ui.structure",
+    "TrainingPanel": "lenet_widgets.ui.training",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -1,0 +1,131 @@
+"""LeNetLab: every panel around one shared model, and ``lab()`` to open it in one call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as widgets
+import traitlets
+
+from lenet_widgets import config
+from lenet_widgets.core.data import Dataset, load_dataset
+from lenet_widgets.core.model import build_lenet
+from lenet_widgets.core.persistence import load_model
+from lenet_widgets.ui.feature_maps import FeatureMapsPanel
+from lenet_widgets.ui.filters import FilterExplorer
+from lenet_widgets.ui.save import SavePanel
+from lenet_widgets.ui.structure import StructurePanel
+from lenet_widgets.ui.training import TrainingPanel
+
+__all__ = ["FAST_TRAIN_SIZE", "LeNetLab", "lab"]
+
+FAST_TRAIN_SIZE = 1000
+"""Images trained on by default in fast mode (``LENET_WIDGETS_FAST``)."""
+
+TAB_TITLES = ("Train", "Save / load", "Structure", "Filters", "Feature maps")
+
+
+class LeNetLab(widgets.Tab):
+    """The dashboard: train, save, structure, filters and feature maps on one model.
+
+    After training, loading or resetting, every panel shows the new model: a
+    Load or Reset replaces ``model`` everywhere; a finished training run
+    refreshes the pictures that depend on the weights.
+
+    Args:
+        model: the Keras model to start with.
+        data: the ``Dataset`` to train on and probe.
+        train_size: images trained on by default (0: all).
+        filter_steps: gradient-ascent steps computed by the filter panel.
+
+    Public traits:
+        model: the one model every panel works on.
+
+    Attributes:
+        training, saving, structure, filters, feature_maps: the panels.
+    """
+
+    model = traitlets.Any(allow_none=True)
+
+    def __init__(
+        self, model, data: Dataset, *, train_size: int = 0, filter_steps: int = 20, **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        self.training = TrainingPanel(model, data, train_size=train_size)
+        self.saving = SavePanel(model)
+        self.structure = StructurePanel(model)
+        self.filters = FilterExplorer(model, max_steps=filter_steps)
+        self.feature_maps = FeatureMapsPanel(model, data.x_test, data.y_test)
+        self.children = [
+            self.training,
+            self.saving,
+            self.structure,
+            self.filters,
+            self.feature_maps,
+        ]
+        self.titles = TAB_TITLES
+        self.model = model
+        self.training.observe(self._on_panel_replaced_model, names="model")
+        self.saving.observe(self._on_panel_replaced_model, names="model")
+        self.training.observe(self._on_training_finished, names="runs_finished")
+        self.training.observe(self._on_training_running, names="running")
+
+    @property
+    def panels(self) -> tuple[widgets.Widget, ...]:
+        """All panels, in tab order."""
+        return tuple(self.children)
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Block until training and filter computations finish (for tests and scripts)."""
+        self.training.wait(timeout)
+        self.filters.wait(timeout)
+
+    @traitlets.observe("model")
+    def _on_model_changed(self, change) -> None:
+        for panel in self.children:
+            if panel.model is not change["new"]:
+                panel.model = change["new"]
+
+    def _on_panel_replaced_model(self, change) -> None:
+        self.model = change["new"]
+
+    def _on_training_running(self, change) -> None:
+        self.saving.busy = change["new"]
+
+    def _on_training_finished(self, change) -> None:
+        """The weights changed in place: redraw what depends on them."""
+        self.saving.refresh()
+        self.structure.refresh()
+        self.filters.refresh()
+        self.feature_maps.refresh()
+
+
+def lab(
+    model=None,
+    data: str | Path | Dataset | None = None,
+    *,
+    train_size: int | None = None,
+    filter_steps: int | None = None,
+) -> LeNetLab:
+    """Load the data, build or load a model, and return the dashboard.
+
+    Args:
+        model: a Keras model, a saved model file, or None for a fresh LeNet.
+        data: an ``mnist.npz`` path or a ``Dataset``; default: ``load_dataset()``.
+        train_size: images trained on by default; fast mode (``LENET_WIDGETS_FAST``) uses 1,000.
+        filter_steps: gradient-ascent steps of the filter panel; fast mode uses 10.
+
+    Returns:
+        A ``LeNetLab``; display it by leaving it last in a notebook cell.
+    """
+    fast = config.fast_mode()
+    dataset = data if isinstance(data, Dataset) else load_dataset(data)
+    if isinstance(model, (str, Path)):
+        model = load_model(model)
+    elif model is None:
+        model = build_lenet((*dataset.x_train.shape[1:], 1))
+    if train_size is None:
+        train_size = FAST_TRAIN_SIZE if fast else 0
+    if filter_steps is None:
+        filter_steps = 10 if fast else 20
+    return LeNetLab(model, dataset, train_size=train_size, filter_steps=filter_steps)

@@ -1,0 +1,149 @@
+"""SavePanel: save and load the shared model, with what the file holds in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as widgets
+import traitlets
+
+from lenet_widgets.core.persistence import (
+    FORMATS,
+    ModelFileError,
+    describe_model,
+    file_format,
+    load_model,
+    save_model,
+)
+from lenet_widgets.ui.training import status_html
+
+__all__ = ["SavePanel", "describe_line"]
+
+FORMAT_LABELS = {
+    ".keras": ".keras (model + optimizer)",
+    ".h5": ".h5 (chapter's legacy file)",
+    ".weights.h5": ".weights.h5 (weights only)",
+}
+
+
+def describe_line(model) -> str:
+    """One line saying what a model holds: layers, parameters, optimizer, epochs trained."""
+    info = describe_model(model)
+    optimizer = info["optimizer"] or "no optimizer"
+    return (
+        f"{info['name']}: {info['layers']} layers, {info['parameters']:,} parameters, "
+        f"{optimizer} ({info['optimizer_steps']:,} steps), {info['epochs_trained']} epochs trained"
+    )
+
+
+class SavePanel(widgets.VBox):
+    """Save the model to a path in a chosen format, or load one in its place.
+
+    Errors (bad path, damaged file, unsafe file) appear in the panel's status
+    line; a failed save never harms the previous file (saves are atomic) and a
+    failed load keeps the current model.
+
+    Public traits:
+        model: the model saved; Load replaces it.
+        path: the file path in the text box.
+        busy: set True by the dashboard while training, to refuse saving half-way.
+    """
+
+    model = traitlets.Any(allow_none=True)
+    path = traitlets.Unicode("lenet.keras")
+    busy = traitlets.Bool(False)
+
+    def __init__(self, model=None, path: str | Path = "lenet.keras", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._path = widgets.Text(description="path", layout=widgets.Layout(width="420px"))
+        self._format = widgets.Dropdown(
+            options=[(FORMAT_LABELS[suffix], suffix) for suffix in FORMATS],
+            value=".keras",
+            description="format",
+        )
+        self._save_button = widgets.Button(description="Save", icon="save", button_style="primary")
+        self._load_button = widgets.Button(description="Load", icon="folder-open")
+        self._status = widgets.HTML()
+        widgets.link((self._path, "value"), (self, "path"))
+        self._save_button.on_click(self._on_save_clicked)
+        self._load_button.on_click(self._on_load_clicked)
+        self._format.observe(self._on_format_changed, names="value")
+        self.children = [
+            widgets.HBox([self._path, self._format]),
+            widgets.HBox([self._save_button, self._load_button]),
+            self._status,
+        ]
+        self.path = str(path)
+        self.model = model
+
+    @property
+    def status(self) -> str:
+        """The status line's text as HTML (what the student reads)."""
+        return self._status.value
+
+    def save(self) -> None:
+        """Save the model to ``path`` (what the Save button does)."""
+        self._on_save_clicked(self._save_button)
+
+    def load(self) -> None:
+        """Load ``path`` and make it the model (what the Load button does)."""
+        self._on_load_clicked(self._load_button)
+
+    def refresh(self) -> None:
+        """Show what the model holds now (after it trained in place)."""
+        if self.model is not None:
+            self._status.value = status_html(describe_line(self.model))
+
+    @traitlets.observe("path")
+    def _on_path_changed(self, change) -> None:
+        try:
+            suffix = file_format(change["new"])
+        except ModelFileError:
+            return  # Shown when Save or Load is pressed; typing may be half-way.
+        if self._format.value != suffix:
+            self._format.value = suffix
+
+    def _on_format_changed(self, change) -> None:
+        path = self.path
+        for suffix in (".weights.h5", ".keras", ".h5"):
+            if path.endswith(suffix):
+                path = path[: -len(suffix)]
+                break
+        self.path = path + change["new"]
+
+    @traitlets.observe("model")
+    def _on_model_changed(self, change) -> None:
+        self.refresh()
+
+    def _on_save_clicked(self, button) -> None:
+        if self.model is None:
+            self._status.value = status_html("no model to save.", "error")
+            return
+        if self.busy:
+            self._status.value = status_html("training is running; stop it before saving.", "error")
+            return
+        try:
+            path = save_model(self.model, self.path)
+        except Exception as error:  # Shown in the panel, never a traceback in the cell.
+            self._status.value = status_html(f"not saved: {error}", "error")
+            return
+        size = path.stat().st_size / 1e6
+        self._status.value = status_html(
+            f"saved {path} ({size:.1f} MB): {describe_line(self.model)}", "ok"
+        )
+
+    def _on_load_clicked(self, button) -> None:
+        if self.busy:
+            self._status.value = status_html(
+                "training is running; stop it before loading.", "error"
+            )
+            return
+        try:
+            model = load_model(self.path)
+        except Exception as error:  # Shown in the panel, never a traceback in the cell.
+            self._status.value = status_html(
+                f"not loaded, the current model is kept: {error}", "error"
+            )
+            return
+        self.model = model
+        self._status.value = status_html(f"loaded {self.path}: {describe_line(model)}", "ok")
