@@ -51,13 +51,15 @@ def command_train(arguments: argparse.Namespace) -> int:
     output = Path(arguments.output)
     file_format(output)  # Fail on a bad suffix before spending minutes training.
     dataset = load_dataset(arguments.data)
-    print(f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)")
+    print(
+        f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)"
+    )
     if arguments.resume:
         model = load_model(arguments.resume)
         print(f"resuming {arguments.resume}")
     else:
         model = build_lenet(
-            dataset.x_train.shape[1:] + (1,),
+            (*dataset.x_train.shape[1:], 1),
             optimizer=arguments.optimizer,
             learning_rate=arguments.learning_rate,
         )
@@ -106,12 +108,14 @@ def command_demo(arguments: argparse.Namespace) -> int:
     folder = Path(arguments.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(arguments.data)
-    print(f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)")
+    print(
+        f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)"
+    )
     x_train, y_train = dataset.x_train, dataset.y_train
     if config.fast_mode():
         x_train, y_train = x_train[:2000], y_train[:2000]
         print(f"fast mode ({config.FAST_VARIABLE}): training on {len(x_train)} images")
-    model = build_lenet(dataset.x_train.shape[1:] + (1,))
+    model = build_lenet((*dataset.x_train.shape[1:], 1))
     train(
         model,
         x_train,
@@ -122,7 +126,9 @@ def command_demo(arguments: argparse.Namespace) -> int:
         seed=0,
         verbose=1 if sys.stdout.isatty() else 2,
     )
-    written = [save_model(model, folder / f"lenet{suffix}") for suffix in (".keras", ".h5", ".weights.h5")]
+    written = [
+        save_model(model, folder / f"lenet{suffix}") for suffix in (".keras", ".h5", ".weights.h5")
+    ]
     written.append(_write_filter_picture(model, folder / "lenet_filters_6x6.png"))
     written.append(_write_model_picture(model, folder / "model.png"))
     print("\nwritten:")

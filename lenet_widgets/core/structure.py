@@ -22,6 +22,19 @@ from typing import Any
 import keras
 import numpy as np
 
+from lenet_widgets.core.graph import (
+    FUNCTIONAL,
+    SEQUENTIAL,
+    SUBCLASSED,
+    Group,
+    LayerChange,
+    LayerInspection,
+    LayerNode,
+    ModelDiff,
+    ModelGraph,
+    WeightStats,
+)
+
 __all__ = [
     "Group",
     "LayerChange",
@@ -39,103 +52,6 @@ __all__ = [
     "select_input_layers",
     "weight_stats",
 ]
-
-SEQUENTIAL = "Sequential"
-FUNCTIONAL = "Functional"
-SUBCLASSED = "Subclassed"
-
-
-@dataclass(frozen=True)
-class LayerNode:
-    """One box of the picture: a layer (or a collapsed nested model).
-
-    Attributes:
-        id: unique path of the layer, e.g. ``"conv2d"`` or ``"block/dense"``.
-        name: the layer's own name.
-        class_name: the layer's class, e.g. ``"Conv2D"``.
-        input_shape: Keras' text of the input shape(s), ``"?"`` when unknown.
-        output_shape: Keras' text of the output shape(s), ``"?"`` when unknown.
-        dtype: output dtype, ``None`` when unknown.
-        activation: activation name for layers that have one, else ``None``.
-        trainable: ``True``/``False`` for layers with weights, ``None`` without weights.
-        params: number of parameters (weights) of the layer.
-        trainable_params: how many of them are trainable.
-        group: id of the expanded nested model holding this layer, ``None`` at top level.
-        is_input: the layer is an ``InputLayer``.
-    """
-
-    id: str
-    name: str
-    class_name: str
-    input_shape: str = "?"
-    output_shape: str = "?"
-    dtype: str | None = None
-    activation: str | None = None
-    trainable: bool | None = None
-    params: int = 0
-    trainable_params: int = 0
-    group: str | None = None
-    is_input: bool = False
-
-
-@dataclass(frozen=True)
-class Group:
-    """An expanded nested model: a dashed frame around its layers.
-
-    Attributes:
-        id: path of the nested model (``"block"``, ``"outer/inner"``).
-        name: the nested model's name.
-        class_name: ``"Sequential"`` or ``"Functional"``.
-        parent: id of the enclosing group, ``None`` at top level.
-    """
-
-    id: str
-    name: str
-    class_name: str
-    parent: str | None = None
-
-
-@dataclass(frozen=True)
-class ModelGraph:
-    """A model as boxes and arrows.
-
-    Attributes:
-        name: the model's name.
-        kind: ``"Sequential"``, ``"Functional"`` or ``"Subclassed"``.
-        nodes: the boxes, in model order.
-        edges: ``(source id, target id)`` arrows.
-        groups: expanded nested models.
-        total_params: parameters of the whole model.
-        trainable_params: trainable parameters of the whole model.
-        note: what could not be shown (subclassed models), else ``""``.
-    """
-
-    name: str
-    kind: str
-    nodes: tuple[LayerNode, ...]
-    edges: tuple[tuple[str, str], ...]
-    groups: tuple[Group, ...] = ()
-    total_params: int = 0
-    trainable_params: int = 0
-    note: str = ""
-
-    @property
-    def non_trainable_params(self) -> int:
-        """Parameters that training does not change."""
-        return self.total_params - self.trainable_params
-
-    def node(self, node_id: str) -> LayerNode:
-        """Return the node with this id (``KeyError`` naming the known ids otherwise)."""
-        for node in self.nodes:
-            if node.id == node_id:
-                return node
-        raise KeyError(f"no layer {node_id!r}; expected one of {[n.id for n in self.nodes]}")
-
-    @property
-    def layer_ids(self) -> tuple[str, ...]:
-        """Ids of all boxes, in model order."""
-        return tuple(node.id for node in self.nodes)
-
 
 # ----------------------------------------------------------------------------- extraction
 
@@ -361,97 +277,6 @@ def select_input_layers(graph: ModelGraph, show: bool | None = None) -> ModelGra
 # ----------------------------------------------------------------------------- diff
 
 
-@dataclass(frozen=True)
-class LayerChange:
-    """How one layer differs between two models.
-
-    Attributes:
-        name: the layer's name in the first model.
-        new_name: its name in the second model (the same unless it was renamed).
-        class_change: ``(before, after)`` class names, ``None`` when equal.
-        config_changes: config key -> ``(before, after)`` for keys whose values differ.
-        input_shape_change: ``(before, after)`` or ``None``.
-        output_shape_change: ``(before, after)`` or ``None``.
-        params_delta: parameters after minus before.
-    """
-
-    name: str
-    new_name: str
-    class_change: tuple[str, str] | None = None
-    config_changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
-    input_shape_change: tuple[str, str] | None = None
-    output_shape_change: tuple[str, str] | None = None
-    params_delta: int = 0
-
-    def describe(self) -> str:
-        """One line for people: ``conv2d: filters 20 -> 32; output (..) -> (..); +1,200 params``."""
-        parts = []
-        if self.new_name != self.name:
-            parts.append(f"renamed to {self.new_name}")
-        if self.class_change:
-            parts.append(f"class {self.class_change[0]} -> {self.class_change[1]}")
-        parts += [f"{key} {old!r} -> {new!r}" for key, (old, new) in self.config_changes.items()]
-        if self.input_shape_change:
-            parts.append(f"input {self.input_shape_change[0]} -> {self.input_shape_change[1]}")
-        if self.output_shape_change:
-            parts.append(f"output {self.output_shape_change[0]} -> {self.output_shape_change[1]}")
-        if self.params_delta:
-            parts.append(f"{self.params_delta:+,} params")
-        return f"{self.name}: " + "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class ModelDiff:
-    """What changed from model ``a`` to model ``b``.
-
-    Attributes:
-        added: layer ids only in ``b``.
-        removed: layer ids only in ``a``.
-        changed: layers in both that differ.
-        connections_added: arrows only in ``b`` (by layer id).
-        connections_removed: arrows only in ``a``.
-        params_before: total parameters of ``a``.
-        params_after: total parameters of ``b``.
-    """
-
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-    changed: tuple[LayerChange, ...]
-    connections_added: tuple[tuple[str, str], ...] = ()
-    connections_removed: tuple[tuple[str, str], ...] = ()
-    params_before: int = 0
-    params_after: int = 0
-
-    @property
-    def is_empty(self) -> bool:
-        """True when both models have the same layers, configs, shapes and arrows."""
-        return not (
-            self.added
-            or self.removed
-            or self.changed
-            or self.connections_added
-            or self.connections_removed
-        )
-
-    @property
-    def changed_names(self) -> tuple[str, ...]:
-        """Names (in ``a``) of the changed layers."""
-        return tuple(change.name for change in self.changed)
-
-    def describe(self) -> str:
-        """A few lines for people."""
-        if self.is_empty:
-            return "The two models have the same structure."
-        lines = [f"added: {name}" for name in self.added]
-        lines += [f"removed: {name}" for name in self.removed]
-        lines += [f"changed: {change.describe()}" for change in self.changed]
-        lines.append(
-            f"parameters: {self.params_before:,} -> {self.params_after:,} "
-            f"({self.params_after - self.params_before:+,})"
-        )
-        return "\n".join(lines)
-
-
 def _layer_configs(model: keras.Model, graph: ModelGraph) -> dict[str, dict[str, Any]]:
     configs: dict[str, dict[str, Any]] = {}
     for node in graph.nodes:
@@ -580,54 +405,6 @@ def diff_models(
 
 
 # ----------------------------------------------------------------------------- inspection
-
-
-@dataclass(frozen=True)
-class WeightStats:
-    """Statistics of one weight tensor.
-
-    Attributes:
-        name: the variable's path, e.g. ``"conv2d/kernel"``.
-        shape: its shape.
-        minimum, maximum, mean, std: over all its values.
-        counts: histogram counts.
-        edges: histogram bin edges (``len(counts) + 1`` values).
-        trainable: whether training changes it.
-    """
-
-    name: str
-    shape: tuple[int, ...]
-    minimum: float
-    maximum: float
-    mean: float
-    std: float
-    counts: np.ndarray
-    edges: np.ndarray
-    trainable: bool = True
-
-
-@dataclass(frozen=True)
-class LayerInspection:
-    """Everything the inspector shows for one layer.
-
-    Attributes:
-        id: the layer's path in the model.
-        class_name: its class.
-        config: its ``get_config()``.
-        params: its parameter count.
-        weights: statistics per weight tensor.
-        kernels: for Conv2D, the kernels of ``input_channel`` as ``(filters, height, width)``.
-        input_shape, output_shape: Keras' shape texts.
-    """
-
-    id: str
-    class_name: str
-    config: Mapping[str, Any]
-    params: int
-    weights: tuple[WeightStats, ...]
-    kernels: np.ndarray | None = None
-    input_shape: str = "?"
-    output_shape: str = "?"
 
 
 def weight_stats(

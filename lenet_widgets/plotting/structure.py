@@ -29,7 +29,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.path import Path as DrawPath
 from matplotlib.textpath import TextToPath
 
-from lenet_widgets.core.structure import LayerInspection, LayerNode, ModelGraph
+from lenet_widgets.core.graph import LayerInspection, LayerNode, ModelGraph
 
 __all__ = [
     "DIFF_COLORS",
