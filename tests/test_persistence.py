@@ -182,3 +182,12 @@ def test_legacy_optimizer_repair_lives_in_one_place():
     # The Keras 3.15 workarounds are private helpers of this module only.
     assert hasattr(persistence, "_restore_legacy_optimizer")
     assert hasattr(persistence, "_save_legacy_h5")
+
+
+@pytest.mark.parametrize("suffix", FULL_FORMATS)
+def test_untrained_model_round_trips_and_then_trains(tiny_lenet, tiny_data, tmp_path, suffix):
+    reloaded = load_model(save_model(tiny_lenet, tmp_path / f"untrained{suffix}"))
+    assert int(reloaded.optimizer.iterations.numpy()) == 0
+    images, labels = tiny_data
+    train(reloaded, images, labels, epochs=1, batch_size=16, verbose=0)
+    assert int(reloaded.optimizer.iterations.numpy()) == 4

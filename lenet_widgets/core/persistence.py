@@ -242,13 +242,21 @@ def _restore_legacy_optimizer(model: keras.Model, path: Path) -> None:
         saved = {name: np.asarray(group[name]) for name in names}
     fresh = optimizer.__class__.from_config(optimizer.get_config())
     fresh.build(model.trainable_variables)
-    if len(fresh.variables) != len(names):
-        raise ModelFileError(
-            path,
-            f"holds {len(names)} optimizer values but the model needs {len(fresh.variables)}; "
-            "the optimizer state cannot be restored.",
-        )
-    for variable, name in zip(fresh.variables, names, strict=True):
+    if len(names) == len(fresh.variables):
+        pairs = list(zip(fresh.variables, names, strict=True))
+    else:
+        # An optimizer saved before any training step holds only its counters
+        # (iteration, learning rate); its slots start at zero, as a fresh one's do.
+        by_path = {variable.path: variable for variable in fresh.variables}
+        missing = [name for name in names if name not in by_path]
+        if missing:
+            raise ModelFileError(
+                path,
+                f"holds {len(names)} optimizer values but the model needs {len(fresh.variables)} "
+                f"(unmatched: {missing[:3]}); the optimizer state cannot be restored.",
+            )
+        pairs = [(by_path[name], name) for name in names]
+    for variable, name in pairs:
         value = saved[name]
         expected = tuple(variable.shape)
         if expected != value.shape:
