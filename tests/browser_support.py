@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -320,7 +321,7 @@ def launch_browser(playwright: Any, user_data_dir: Path) -> Any:
         executable_path=str(chromium_path()),
         headless=True,
         args=CHROMIUM_ARGS,
-        viewport={"width": 1280, "height": 1000},
+        viewport={"width": 1280, "height": 1100},
         ignore_default_args=["--enable-automation"],
     )
     context.route("**/*", _only_localhost)
@@ -389,11 +390,10 @@ def widget_errors(page: Any) -> list[str]:
 def slider(page: Any, description: str, scope: Any = None) -> Any:
     """The ipywidgets slider whose label reads ``description`` (visible ones first)."""
     root = scope if scope is not None else page
-    return (
-        root.locator(".widget-slider:visible")
-        .filter(has=page.locator(".widget-label", has_text=description))
-        .first
+    label = page.locator(".widget-label").filter(
+        has_text=re.compile(rf"^\s*{re.escape(description)}\s*$")
     )
+    return root.locator(".widget-slider:visible").filter(has=label).first
 
 
 def slider_value(slider_locator: Any) -> str:
@@ -442,6 +442,32 @@ def wait_for_new_image(
             return last
         time.sleep(0.2)
     raise AssertionError(f"picture did not change in {timeout} s (still {previous_digest[:16]})")
+
+
+def tab(page: Any, title: str) -> None:
+    """Click the visible ipywidgets Tab header reading ``title``."""
+    page.locator(".widget-tab .lm-TabBar-tab:visible", has_text=title).first.click()
+
+
+def visible_images(page: Any) -> Any:
+    """The Image widgets visible now (in the selected tab)."""
+    return page.locator("img.widget-image:visible")
+
+
+def screenshot(page: Any, name: str, folder: Path) -> Path:
+    """Save a PNG of the page as a student sees it; also into docs/screenshots when asked.
+
+    Screenshots go to ``folder`` (a test's temporary directory). With
+    ``UPDATE_SCREENSHOTS=1`` they are also copied to ``docs/screenshots/`` (the
+    pictures the README shows), so ordinary test runs never modify the repository.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("UPDATE_SCREENSHOTS", "").strip() in ("1", "true", "yes"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, SCREENSHOTS / path.name)
+    return path
 
 
 def write_notebook(path: Path, cells: list[str], markdown: list[str] | None = None) -> Path:
