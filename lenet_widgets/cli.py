@@ -318,8 +318,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except (CommandError, ValueError, OSError) as error:
         # ModelFileError, DataError and bad arguments are all ValueErrors with a clear message.
-        print(f"lenet-widgets: error: {error}", file=sys.stderr)
+        print(f"lenet-widgets: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_FAILURE
+    except Exception as error:  # Anything else: still one line, never a traceback.
+        print(f"lenet-widgets: error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _one_line(error: BaseException) -> str:
+    """The error's message on one line (TensorFlow's messages span many)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines) if len(lines) <= 3 else " ".join(lines[:3]) + " …"
 
 
 if __name__ == "__main__":

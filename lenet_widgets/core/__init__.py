@@ -16,6 +16,7 @@ _EXPORTS = {
     "load_mnist": "lenet_widgets.core.data",
     "prepare_images": "lenet_widgets.core.data",
     "build_lenet": "lenet_widgets.core.model",
+    "check_finite_weights": "lenet_widgets.core.model",
     "compile_lenet": "lenet_widgets.core.model",
     "epochs_trained": "lenet_widgets.core.model",
     "input_range": "lenet_widgets.core.model",

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from lenet_widgets.core.data import prepare_images
+from lenet_widgets.core.model import check_finite_weights
 
 __all__ = ["FeatureMapProbe", "FeatureMaps", "feature_map_layers"]
 
@@ -57,6 +58,15 @@ class FeatureMapProbe:
     """
 
     def __init__(self, model: keras.Model) -> None:
+        if not isinstance(model, keras.Model):
+            raise ValueError(f"model is a {type(model).__name__}; expected a Keras model.")
+        try:
+            _ = (model.inputs, model.outputs)  # Subclassed models have neither.
+        except (AttributeError, ValueError):
+            raise ValueError(
+                f"model {model.name!r} ({type(model).__name__}) is a subclassed model without "
+                "known layer outputs; expected a Sequential or functional model."
+            ) from None
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise ValueError(
                 f"model {model.name!r} has {len(model.inputs)} inputs and {len(model.outputs)} "
@@ -81,7 +91,9 @@ class FeatureMapProbe:
         batch = prepare_images(image[np.newaxis])
         if batch.shape[1:] != expected:
             raise ValueError(f"image has shape {image.shape}; the model expects {expected}.")
-        maps, probabilities = self._probe(layer)([batch], training=False)
+        probe = self._probe(layer)
+        check_finite_weights(self.model)
+        maps, probabilities = probe([batch], training=False)
         maps = keras.ops.convert_to_numpy(maps)[0]
         if maps.ndim == 1:
             maps = _as_square(maps)

@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 import keras
+import numpy as np
 
 from lenet_widgets.core.data import INPUT_RANGE
 
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_LEARNING_RATES",
     "OPTIMIZERS",
     "build_lenet",
+    "check_finite_weights",
     "compile_lenet",
     "epochs_trained",
     "input_range",
@@ -153,3 +155,21 @@ def weights_fingerprint(model: keras.Model) -> str:
         digest.update(str(value.shape).encode())
         digest.update(value.tobytes())
     return digest.hexdigest()
+
+
+def check_finite_weights(model: keras.Model) -> None:
+    """Raise ``ValueError`` naming the first weight holding NaN or infinite values.
+
+    A diverged run (learning rate far too high) leaves NaN weights: every
+    picture would be blank and every prediction meaningless, so training,
+    saving, feature maps and filter visualization refuse such a model.
+    """
+    for variable in model.weights:
+        value = keras.ops.convert_to_numpy(variable)
+        if not np.all(np.isfinite(value)):
+            bad = int(np.count_nonzero(~np.isfinite(value)))
+            raise ValueError(
+                f"weight {variable.path!r} of model {model.name!r} holds {bad} NaN or infinite "
+                f"values of {value.size}; expected finite numbers (training diverged? Reset, "
+                "lower the learning rate, or load a saved model)."
+            )

@@ -32,7 +32,7 @@ import h5py
 import keras
 import numpy as np
 
-from lenet_widgets.core.model import build_lenet, metadata, set_metadata
+from lenet_widgets.core.model import build_lenet, check_finite_weights, metadata, set_metadata
 
 __all__ = [
     "FORMATS",
@@ -153,11 +153,15 @@ def save_model(model: keras.Model, path: str | Path = "lenet.keras") -> Path:
         The path written.
 
     Raises:
-        ModelFileError: bad suffix, missing folder, or the save failed (the
-            previous file at ``path`` is then untouched).
+        ModelFileError: bad suffix, missing folder, weights holding NaN, or the
+            save failed (the previous file at ``path`` is then untouched).
     """
     path = Path(path).expanduser()
     suffix = file_format(path)
+    try:
+        check_finite_weights(model)
+    except ValueError as error:  # Never replace a good file with a diverged model.
+        raise ModelFileError(path, f"not saved, the previous file is kept: {error}") from None
     data = json.dumps(_model_metadata(model))
     try:
         with _atomic_target(path) as temporary:

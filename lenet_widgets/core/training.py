@@ -14,9 +14,50 @@ import keras
 import numpy as np
 
 from lenet_widgets.core.data import prepare_images
-from lenet_widgets.core.model import epochs_trained, set_metadata
+from lenet_widgets.core.model import check_finite_weights, epochs_trained, set_metadata
 
-__all__ = ["TrainingMonitor", "check_labels", "evaluate", "train"]
+__all__ = ["TrainingMonitor", "check_images", "check_labels", "evaluate", "model_io", "train"]
+
+
+def model_io(model: keras.Model) -> tuple[tuple[int, ...], int]:
+    """The ``(height, width, channels)`` a model takes and the number of classes it outputs.
+
+    Raises:
+        ValueError: a subclassed model (no symbolic inputs: call it once, or use a
+            Sequential or functional model) or one that is not an image classifier.
+    """
+    try:
+        inputs, outputs = model.inputs, model.outputs
+    except (AttributeError, ValueError):  # Subclassed models have no symbolic graph.
+        inputs = outputs = None
+    if not inputs or not outputs:
+        raise ValueError(
+            f"model {model.name!r} ({type(model).__name__}) has no known inputs and outputs "
+            "(a subclassed model); expected a Sequential or functional model such as "
+            "build_lenet()."
+        )
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError(
+            f"model {model.name!r} has {len(inputs)} inputs and {len(outputs)} outputs; "
+            "expected one image input and one class output."
+        )
+    shape, output = tuple(inputs[0].shape[1:]), tuple(outputs[0].shape[1:])
+    if len(shape) != 3 or len(output) != 1:
+        raise ValueError(
+            f"model {model.name!r} maps {shape} to {output}; expected (height, width, channels) "
+            "images to (classes,)."
+        )
+    return tuple(int(size) for size in shape), int(output[0])
+
+
+def check_images(images: np.ndarray, shape: tuple[int, ...], name: str = "images") -> None:
+    """Raise ``ValueError`` unless prepared ``images`` are ``(N, *shape)`` (the model's input)."""
+    if tuple(images.shape[1:]) != tuple(shape):
+        raise ValueError(
+            f"{name} are {tuple(images.shape[1:])} each (height, width, channels); the model "
+            f"expects {tuple(shape)}: resize them or build the model for this shape "
+            "(RGB images need channels 3, grey ones 1)."
+        )
 
 
 def check_labels(labels: np.ndarray, num_classes: int, name: str = "labels") -> np.ndarray:
@@ -24,6 +65,16 @@ def check_labels(labels: np.ndarray, num_classes: int, name: str = "labels") -> 
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"{name} have shape {labels.shape}; expected a 1-D array of class ids.")
+    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.number):
+        raise ValueError(f"{name} have dtype {labels.dtype}; expected integer class ids.")
+    if not np.issubdtype(labels.dtype, np.integer):
+        whole = np.isfinite(labels) & (labels == np.round(labels))
+        if not np.all(whole):
+            bad = labels[~whole][0]
+            raise ValueError(
+                f"{name} hold {bad!r}, which is not a class id; expected integers "
+                f"0..{num_classes - 1}."
+            )
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(
             f"{name} range over {labels.min()}..{labels.max()}; expected 0..{num_classes - 1}."
@@ -68,15 +119,20 @@ def train(
         raise ValueError(f"epochs is {epochs!r}; expected at least 1.")
     if int(batch_size) < 1:
         raise ValueError(f"batch_size is {batch_size!r}; expected at least 1.")
-    num_classes = int(model.outputs[0].shape[-1])
+    shape, num_classes = model_io(model)
     x = prepare_images(x_train)
+    check_images(x, shape, "x_train")
     y = check_labels(y_train, num_classes, "y_train")
     if len(x) != len(y):
         raise ValueError(f"x_train has {len(x)} images but y_train has {len(y)} labels.")
+    if len(x) == 0:
+        raise ValueError("x_train is empty; expected at least one image.")
     validation = None
     if validation_data is not None:
         x_val, y_val = validation_data
         validation = (prepare_images(x_val), check_labels(y_val, num_classes, "validation labels"))
+        check_images(validation[0], shape, "validation images")
+    check_finite_weights(model)
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
     start = epochs_trained(model)
@@ -97,9 +153,11 @@ def train(
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     """Loss and accuracy of a compiled model on images (uint8 or prepared) and labels."""
-    num_classes = int(model.outputs[0].shape[-1])
+    shape, num_classes = model_io(model)
+    images = prepare_images(images)
+    check_images(images, shape)
     results = model.evaluate(
-        prepare_images(images),
+        images,
         check_labels(labels, num_classes),
         batch_size=512,
         verbose=0,

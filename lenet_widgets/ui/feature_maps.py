@@ -44,6 +44,7 @@ class FeatureMapsPanel(widgets.VBox):
         if len(self._images) == 0:
             raise ValueError("images is empty; expected at least one test image.")
         self._probe: FeatureMapProbe | None = None
+        self._restoring = False
         self._artists = None
         self._index = widgets.IntSlider(
             value=0,
@@ -77,6 +78,16 @@ class FeatureMapsPanel(widgets.VBox):
             raise traitlets.TraitError(f"index is {value}; expected 0..{len(self._images) - 1}.")
         return value
 
+    @traitlets.validate("model")
+    def _valid_model(self, proposal):
+        model = proposal["value"]
+        if model is not None:
+            try:
+                FeatureMapProbe(model)
+            except ValueError as error:  # The current model stays; the message says why.
+                raise traitlets.TraitError(str(error)) from None
+        return model
+
     @traitlets.observe("model")
     def _on_model_changed(self, change) -> None:
         model = change["new"]
@@ -102,10 +113,18 @@ class FeatureMapsPanel(widgets.VBox):
 
     @traitlets.observe("layer")
     def _on_layer_changed(self, change) -> None:
+        if self._restoring:
+            return
         if self._probe is None or change["new"] not in self._probe.layers:
             self._status.value = status_html(
                 f"layer {change['new']!r} has no maps; choose one of the list.", "error"
             )
+            if self._probe is not None and change["old"] in self._probe.layers:
+                self._restoring = True  # Keep showing the previous layer, without a redraw.
+                try:
+                    self.layer = change["old"]
+                finally:
+                    self._restoring = False
             return
         if self._layer.value != change["new"]:
             self._layer.value = change["new"]

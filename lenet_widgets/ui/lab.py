@@ -80,6 +80,16 @@ class LeNetLab(widgets.Tab):
         self.training.wait(timeout)
         self.filters.wait(timeout)
 
+    @traitlets.validate("model")
+    def _valid_model(self, proposal):
+        """Refuse a model any panel refuses, before any panel changes (no half-switched lab)."""
+        model = proposal["value"]
+        for panel in getattr(self, "children", ()):
+            trait = panel.traits().get("model")
+            if trait is not None and panel.model is not model:
+                trait._validate(panel, model)  # The panel's own checks; raises TraitError.
+        return model
+
     @traitlets.observe("model")
     def _on_model_changed(self, change) -> None:
         for panel in self.children:

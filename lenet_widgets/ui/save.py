@@ -145,5 +145,13 @@ class SavePanel(widgets.VBox):
                 f"not loaded, the current model is kept: {error}", "error"
             )
             return
-        self.model = model
+        previous = self.model
+        try:
+            self.model = model
+        except traitlets.TraitError as error:  # A dashboard panel cannot show this model.
+            self.model = previous
+            self._status.value = status_html(
+                f"not loaded, the current model is kept: {self.path}: {error}", "error"
+            )
+            return
         self._status.value = status_html(f"loaded {self.path}: {describe_line(model)}", "ok")
