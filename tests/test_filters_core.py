@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from lenet_widgets.core import filters as core_filters
 from lenet_widgets.core.filters import (
     Blur,
     ClipToRange,
@@ -249,11 +250,38 @@ def test_new_weights_are_used_by_the_cached_step(conv_model):
 def test_progress_is_reported_and_can_cancel(conv_model):
     seen = []
     maximize_filters(
-        conv_model, "conv", steps=4, step_size=0.1, progress=lambda s, t: seen.append((s, t))
+        conv_model,
+        "conv",
+        steps=4,
+        step_size=0.1,
+        progress=lambda s, t: seen.append((s, t)),
+        progress_every=1,
     )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     with pytest.raises(FilterSearchCancelledError, match="after 2 of 4"):
-        maximize_filters(conv_model, "conv", steps=4, progress=lambda s, t: s < 2)
+        maximize_filters(conv_model, "conv", steps=4, progress=lambda s, t: s < 2, progress_every=1)
+
+
+def test_progress_comes_per_chunk_and_chunks_do_not_change_results(conv_model):
+    seen = []
+    regularizers = (Jitter(1), Blur(0.3, every=2), Decay(0.01), TotalVariation(0.1))
+    arguments = {"steps": 12, "step_size": 0.1, "seed": 2, "regularizers": regularizers}
+    chunked = maximize_filters(
+        conv_model, "conv", progress=lambda s, t: seen.append((s, t)), **arguments
+    )
+    assert seen == [(5, 12), (10, 12), (12, 12)]  # PROGRESS_EVERY = 5, then the rest.
+    whole = maximize_filters(conv_model, "conv", **arguments)
+    by_three = maximize_filters(
+        conv_model, "conv", progress=lambda s, t: None, progress_every=3, **arguments
+    )
+    for other in (whole, by_three):
+        np.testing.assert_allclose(other.images, chunked.images, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(other.activations, chunked.activations, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(other.gradient_rms, chunked.gradient_rms, rtol=1e-5, atol=1e-6)
+    with pytest.raises(FilterSearchCancelledError, match="after 5 of 12"):
+        maximize_filters(conv_model, "conv", steps=12, progress=lambda s, t: False)
+    with pytest.raises(FilterError, match="progress_every is 0"):
+        maximize_filters(conv_model, "conv", steps=2, progress_every=0)
 
 
 @pytest.mark.parametrize(
@@ -344,3 +372,48 @@ def test_top_activating_examples_match_brute_force(conv_model):
         np.testing.assert_allclose(top.activations[row], scores[expected, index], rtol=1e-5)
     with pytest.raises(FilterError, match="count is 0"):
         top_activating_examples(conv_model, "conv", images, count=0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"padding": "valid", "strides": 2, "activation": "relu"},
+        {"padding": "same", "use_bias": False, "activation": "tanh"},
+        {"padding": "same", "strides": 3},
+    ],
+)
+def test_own_channel_convolution_equals_the_per_filter_reference(options):
+    """Plain Conv2D layers compute each image's own channel only; same numbers as the full layer."""
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [
+            keras.Input((11, 9, 3)),
+            layers.Conv2D(5, 3, padding="same", activation="relu", name="first"),
+            layers.Conv2D(6, 3, bias_initializer="glorot_uniform", name="target", **options),
+        ]
+    )
+    assert core_filters._build_own_channel(model, "target") is not None
+    result = maximize_filters(model, "target", filters=[5, 0, 3], steps=4, step_size=0.1, seed=2)
+    images, activations = reference_per_filter(model, "target", [5, 0, 3], 4, 0.1, 2)
+    np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.activations, activations, rtol=1e-4, atol=1e-5)
+
+
+def test_other_layers_use_the_full_output_and_a_gather():
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 4)),
+            layers.Conv2D(4, 3, groups=2, name="grouped"),
+            layers.DepthwiseConv2D(3, name="depthwise"),
+            layers.Conv2D(4, 3, dilation_rate=2, padding="same", name="dilated"),
+            layers.Conv2D(3, 3, activation="softmax", name="softmax_conv"),
+            layers.Flatten(),
+            layers.Dense(2, name="dense"),
+        ]
+    )
+    for name in ("grouped", "depthwise", "dilated", "softmax_conv", "dense"):
+        assert core_filters._build_own_channel(model, name) is None
+    result = maximize_filters(model, "grouped", steps=2, step_size=0.1)
+    images, activations = reference_per_filter(model, "grouped", range(4), 2, 0.1, 0)
+    np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.activations, activations, rtol=1e-4, atol=1e-5)

@@ -3,8 +3,9 @@
 The chapter's ``lenet_filter_visualization.py`` maximizes one filter at a time,
 building a new gradient function for every filter. Here all requested filters
 are one batch: image ``i`` of the batch is optimized for filter ``i`` by one
-compiled step (a ``tf.function`` over the model truncated at the layer), so 50
-filters cost about as much as one forward+backward pass of 50 images per step.
+compiled loop (a ``tf.function`` over the model truncated at the layer, all
+steps inside one graph call, or one call per progress report), so 50 filters
+cost about as much as one forward+backward pass of 50 images per step.
 
 Each step, as in the chapter: the objective of image ``i`` is the mean
 activation of its filter (over all positions for a convolution); its gradient
@@ -41,6 +42,7 @@ from lenet_widgets.core.model import input_range
 __all__ = [
     "INITS",
     "PRESETS",
+    "PROGRESS_EVERY",
     "Blur",
     "ClipToRange",
     "Decay",
@@ -64,6 +66,9 @@ INITS = ("noise", "chapter", "grey")
 
 NOISE_AMPLITUDE = 0.05
 """Half-width of the default start noise, as a fraction of the input range."""
+
+PROGRESS_EVERY = 5
+"""Default steps per compiled call (and per progress report) when a progress callback is given."""
 
 _SKIPPED_LAYER_TYPES = ("InputLayer", "Flatten", "Reshape", "Dropout")
 _SOFTMAX_NAMES = ("softmax",)
@@ -336,6 +341,16 @@ def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
             return tensor
 
         target = layer.output
+    before = _model_up_to(chain, target)
+
+    def truncated(images):
+        return final(before(images))
+
+    return truncated, kind
+
+
+def _model_up_to(chain: list[keras.Model], target) -> Callable:
+    """A callable image batch -> ``target`` (a symbolic tensor of the innermost model)."""
     # Innermost model: inputs -> target; each outer model: inputs -> input of the nested model.
     stages = [keras.Model(chain[-1].inputs[0], target)]
     for outer, inner in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
@@ -343,13 +358,87 @@ def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
             continue
         stages.insert(0, keras.Model(outer.inputs[0], _nested_input(outer, inner)))
 
-    def truncated(images):
+    def up_to(images):
         tensor = images
         for stage in stages:
             tensor = stage(tensor, training=False)
-        return final(tensor)
+        return tensor
 
-    return truncated, kind
+    return up_to
+
+
+_ELEMENTWISE_ACTIVATIONS = frozenset(
+    {
+        "linear",
+        "elu",
+        "exponential",
+        "gelu",
+        "hard_sigmoid",
+        "hard_silu",
+        "leaky_relu",
+        "mish",
+        "relu",
+        "relu6",
+        "selu",
+        "sigmoid",
+        "silu",
+        "softplus",
+        "softsign",
+        "swish",
+        "tanh",
+    }
+)
+
+
+def _build_own_channel(model: keras.Model, name: str) -> Callable | None:
+    """For a plain ``Conv2D`` layer: a callable (images, chosen) -> ``(F, H', W')``.
+
+    Image ``i`` only needs channel ``chosen[i]`` of the layer, so instead of all
+    channels for every image (then a gather), each image is convolved with its own
+    filter's kernel only: the batch is folded into the channel axis and one
+    depthwise convolution applies kernel ``chosen[i]`` to image ``i``'s channels,
+    which are then summed. Same numbers up to float32 rounding, about
+    ``1 / channels`` of the layer's work forward and backward. ``None`` when the
+    layer is not a plain channels-last, ungrouped, undilated float32 ``Conv2D`` with
+    equal strides and an elementwise activation (the caller then gathers from the full output).
+    """
+    try:
+        chain, layer = _find_layer(model, name)
+        if type(layer) is not keras.layers.Conv2D or _softmax_layer(layer):
+            return None
+        strides, dilation = tuple(layer.strides), tuple(layer.dilation_rate)
+        activation = getattr(layer.activation, "__name__", None)
+        if (
+            layer.groups != 1
+            or layer.data_format != "channels_last"
+            or strides[0] != strides[1]
+            or dilation != (1, 1)
+            or activation not in _ELEMENTWISE_ACTIVATIONS
+            or layer.kernel.dtype != "float32"
+        ):
+            return None
+        before = _model_up_to(chain, layer.input)
+    except (AttributeError, ValueError, TypeError):  # Shared layer, odd graph: use the gather.
+        return None
+    padding = layer.padding.upper()
+
+    def own_channel(images, chosen):
+        inputs = before(images)  # (F, H, W, C)
+        shape = tf.shape(inputs)
+        height, width, channels = shape[1], shape[2], shape[3]
+        kernel = tf.gather(layer.kernel, chosen, axis=3)  # (kh, kw, C, F)
+        kernel = tf.transpose(kernel, [0, 1, 3, 2])  # (kh, kw, F, C): image-major like inputs.
+        kernel = tf.reshape(kernel, [kernel.shape[0], kernel.shape[1], -1, 1])
+        folded = tf.reshape(tf.transpose(inputs, [1, 2, 0, 3]), [1, height, width, -1])
+        outputs = tf.nn.depthwise_conv2d(folded, kernel, [1, *strides, 1], padding)
+        out_shape = tf.shape(outputs)
+        outputs = tf.reshape(outputs, [out_shape[1], out_shape[2], -1, channels])
+        outputs = tf.transpose(tf.reduce_sum(outputs, axis=-1), [2, 0, 1])  # (F, H', W')
+        if layer.use_bias:
+            outputs = outputs + tf.gather(layer.bias, chosen)[:, None, None]
+        return layer.activation(outputs)
+
+    return own_channel
 
 
 def _nested_input(outer: keras.Model, inner: keras.Model):
@@ -373,13 +462,26 @@ def filter_count(model: keras.Model, layer: str) -> int:
 # --------------------------------------------------------------------------- compiled steps
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_OWN_CHANNEL = True
+"""Compute only each image's own channel for plain Conv2D layers (see ``_build_own_channel``).
+
+Read when a layer's steps are first compiled; the benchmark turns it off to time the
+general path (full layer output, then a gather)."""
 _COMPILED_LOCK = threading.Lock()
 
 
 def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[Any, Any, str]:
-    """One compiled ascent step and one compiled forward pass, cached per model/layer/regularizers.
+    """Compiled ascent loop and final forward pass, cached per model/layer/regularizers.
 
-    The truncated model shares the model's layers, so new weights are used at once.
+    ``ascend(images, chosen, step_size, low, high, start, count)`` runs ``count``
+    ascent steps (numbered from ``start``) inside ONE graph call (a ``tf.while_loop``
+    writing each step's images, activations and gradient RMS into ``TensorArray``s),
+    so a request costs one Python -> graph call per progress report, not one per step,
+    and nothing is copied to NumPy until the chunk is done. ``final(images, chosen,
+    low, high, number)`` is the activation of the last images (forward only, input
+    regularizers applied as for step ``number``). Both have fixed input signatures
+    (any number of filters): traced once. The truncated model shares the model's
+    layers, so new weights are used at once.
     """
     with _COMPILED_LOCK:
         per_model = _COMPILED.setdefault(model, {})
@@ -387,24 +489,33 @@ def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[
         if key in per_model:
             return per_model[key]
         truncated, kind = _build_truncated(model, layer)
+        own_channel = _build_own_channel(model, layer) if _OWN_CHANNEL else None
         inputs = [r for r in regularizers if r.stage == "input"]
         penalties = [r for r in regularizers if r.stage == "penalty"]
         updates = [r for r in regularizers if r.stage == "update"]
+        shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+        image_spec = tf.TensorSpec((None, *shape), tf.float32)
+        chosen_spec = tf.TensorSpec((None,), tf.int32)
+        scalar = tf.TensorSpec((), tf.float32)
+        integer = tf.TensorSpec((), tf.int32)
 
         def objective(outputs, chosen):
             # Image i's own filter: outputs[i, ..., chosen[i]] (a gather, cheaper than a mask).
             picked = tf.gather(outputs, chosen, axis=len(outputs.shape) - 1, batch_dims=1)
             return tf.reduce_mean(picked, [1, 2]) if len(outputs.shape) == 4 else picked
 
-        @tf.function(reduce_retracing=True)
-        def step(images, chosen, step_size, low, high, number):
-            context = StepContext(low, high, number)
+        def shown_activation(images, chosen, context):
+            shown = images
+            for regularizer in inputs:
+                shown = regularizer(shown, context)
+            if own_channel is not None:
+                return tf.reduce_mean(own_channel(shown, chosen), [1, 2])
+            return objective(truncated(shown), chosen)
+
+        def step(images, chosen, step_size, context):
             with tf.GradientTape() as tape:
                 tape.watch(images)
-                shown = images
-                for regularizer in inputs:
-                    shown = regularizer(shown, context)
-                activation = objective(truncated(shown), chosen)
+                activation = shown_activation(images, chosen, context)
                 total = activation
                 for regularizer in penalties:
                     total = total - regularizer(images, context)
@@ -416,11 +527,38 @@ def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[
                 moved = regularizer(moved, context)
             return moved, activation, tf.reshape(rms, [-1])
 
-        @tf.function(reduce_retracing=True)
-        def forward(images, chosen):
-            return objective(truncated(images), chosen)
+        @tf.function(
+            input_signature=[image_spec, chosen_spec, scalar, scalar, scalar, integer, integer]
+        )
+        def ascend(images, chosen, step_size, low, high, start, count):
+            history = tf.TensorArray(tf.float32, size=count, element_shape=images.shape)
+            activations = tf.TensorArray(tf.float32, size=count, element_shape=chosen.shape)
+            sizes = tf.TensorArray(tf.float32, size=count, element_shape=chosen.shape)
 
-        per_model[key] = (step, forward, kind)
+            def body(index, current, history, activations, sizes):
+                context = StepContext(low, high, start + index)
+                moved, activation, rms = step(current, chosen, step_size, context)
+                return (
+                    index + 1,
+                    moved,
+                    history.write(index, moved),
+                    activations.write(index, activation),
+                    sizes.write(index, rms),
+                )
+
+            _, last, history, activations, sizes = tf.while_loop(
+                lambda index, *_: index < count,
+                body,
+                (tf.constant(0), images, history, activations, sizes),
+                parallel_iterations=1,
+            )
+            return last, history.stack(), activations.stack(), sizes.stack()
+
+        @tf.function(input_signature=[image_spec, chosen_spec, scalar, scalar, integer])
+        def final(images, chosen, low, high, number):
+            return shown_activation(images, chosen, StepContext(low, high, number))
+
+        per_model[key] = (ascend, final, kind)
         return per_model[key]
 
 
@@ -538,6 +676,7 @@ def maximize_filters(
     init: str = "noise",
     regularizers: Sequence[Callable] = (),
     progress: Callable[[int, int], Any] | None = None,
+    progress_every: int = PROGRESS_EVERY,
 ) -> FilterResult:
     """Find, by gradient ascent, the image that most activates each filter of a layer.
 
@@ -551,8 +690,11 @@ def maximize_filters(
         seed: start noise seed; a filter's start image depends only on seed and its index.
         init: ``"noise"`` (default, inside ``input_range(model)``), ``"chapter"`` or ``"grey"``.
         regularizers: ``Jitter``, ``Decay``, ``Blur``, ``TotalVariation``, ``ClipToRange``...
-        progress: called as ``progress(step, steps)`` after each step; return ``False`` to
-            cancel (raises ``FilterSearchCancelledError``).
+        progress: called as ``progress(step, steps)`` every ``progress_every`` steps and
+            after the last one; return ``False`` to cancel (raises
+            ``FilterSearchCancelledError``).
+        progress_every: steps run per compiled call when ``progress`` is given (without
+            ``progress`` all steps run in one call). Results do not depend on it.
 
     Returns:
         A ``FilterResult`` with the images and activations at every step.
@@ -560,30 +702,43 @@ def maximize_filters(
     _check_model(model)
     regularizers = tuple(regularizers)
     _check_settings(steps, step_size, seed, regularizers)
+    if (
+        isinstance(progress_every, bool)
+        or not isinstance(progress_every, (int, np.integer))
+        or progress_every < 1
+    ):
+        raise FilterError(f"progress_every is {progress_every!r}; expected an integer >= 1.")
     if init not in INITS:
         raise FilterError(f"init is {init!r}; expected one of {INITS}.")
     available = filter_count(model, layer)
     chosen = _check_filters(filters, available, layer)
-    step_function, _, kind = _compiled_for(model, layer, regularizers)
+    ascend, final, kind = _compiled_for(model, layer, regularizers)
     low, high = input_range(model)
     shape = tuple(int(size) for size in model.inputs[0].shape[1:])
     images = initial_images(chosen, shape, (low, high), init, seed)
     indices = tf.constant(chosen, dtype=tf.int32)
-    arguments = (tf.constant(float(step_size)), tf.constant(float(low)), tf.constant(float(high)))
+    limits = (tf.constant(float(low)), tf.constant(float(high)))
+    size = tf.constant(float(step_size))
     all_images = np.empty((steps + 1, *images.shape), np.float32)
     activations = np.empty((steps + 1, len(chosen)), np.float32)
     gradient_rms = np.empty((steps, len(chosen)), np.float32)
     all_images[0] = images
     current = tf.constant(images)
-    for number in range(steps):
-        current, activation, rms = step_function(current, indices, *arguments, tf.constant(number))
-        all_images[number + 1] = current.numpy()
-        activations[number] = activation.numpy()
-        gradient_rms[number] = rms.numpy()
-        if progress is not None and progress(number + 1, steps) is False:
-            raise FilterSearchCancelledError(f"cancelled after {number + 1} of {steps} steps")
-    # The last image's activation: one more call of the same compiled step (no new trace).
-    activations[steps] = step_function(current, indices, *arguments, tf.constant(steps))[1].numpy()
+    chunk = steps if progress is None else int(progress_every)
+    done = 0
+    while done < steps:
+        count = min(chunk, steps - done)
+        current, history, activation, rms = ascend(
+            current, indices, size, *limits, tf.constant(done), tf.constant(count)
+        )
+        all_images[done + 1 : done + count + 1] = history.numpy()
+        activations[done : done + count] = activation.numpy()
+        gradient_rms[done : done + count] = rms.numpy()
+        done += count
+        if progress is not None and progress(done, steps) is False:
+            raise FilterSearchCancelledError(f"cancelled after {done} of {steps} steps")
+    # The last images' activation: forward only, input regularizers as for step ``steps``.
+    activations[steps] = final(current, indices, *limits, tf.constant(steps)).numpy()
     no_gradient = np.all(gradient_rms == 0, axis=0) if steps else np.zeros(len(chosen), bool)
     dead = (activations[steps] <= 0) & no_gradient
     settings = {
