@@ -50,6 +50,11 @@ def command_train(arguments: argparse.Namespace) -> int:
 
     output = Path(arguments.output)
     file_format(output)  # Fail on a bad suffix before spending minutes training.
+    if arguments.train_size is not None and arguments.train_size < 1:
+        raise CommandError(
+            f"--train-size is {arguments.train_size}; expected an integer >= 1 "
+            "(leave it out to train on all images)"
+        )
     dataset = load_dataset(arguments.data)
     print(
         f"data: {dataset.source} ({len(dataset.x_train)} train, {len(dataset.x_test)} test images)"

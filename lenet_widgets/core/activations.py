@@ -72,6 +72,11 @@ class FeatureMapProbe:
                 f"model {model.name!r} has {len(model.inputs)} inputs and {len(model.outputs)} "
                 "outputs; feature maps need exactly one of each."
             )
+        if len(model.inputs[0].shape) != 4:
+            raise ValueError(
+                f"model {model.name!r} takes inputs shaped {tuple(model.inputs[0].shape[1:])}; "
+                "feature maps need images (height, width, channels)."
+            )
         self.model = model
         self.layers = feature_map_layers(model)
         self._probes: dict[str, keras.Model] = {}

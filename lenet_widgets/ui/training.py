@@ -8,7 +8,7 @@ import threading
 import ipywidgets as widgets
 import traitlets
 
-from lenet_widgets.core.data import Dataset
+from lenet_widgets.core.data import Dataset, prepare_images
 from lenet_widgets.core.model import (
     DEFAULT_LEARNING_RATES,
     OPTIMIZERS,
@@ -16,7 +16,7 @@ from lenet_widgets.core.model import (
     compile_lenet,
     epochs_trained,
 )
-from lenet_widgets.core.training import TrainingMonitor, evaluate, train
+from lenet_widgets.core.training import TrainingMonitor, evaluate, model_io, train
 from lenet_widgets.plotting.training import draw_training_curves, update_training_curves
 from lenet_widgets.ui.figure_view import FigureView
 
@@ -189,8 +189,11 @@ class TrainingPanel(widgets.VBox):
         if self.running:
             self._status.value = status_html("press Stop before Reset.", "error")
             return
-        shape = tuple(int(size) for size in self.model.inputs[0].shape[1:])
-        classes = int(self.model.outputs[0].shape[-1])
+        try:
+            shape, classes = model_io(self.model)
+        except ValueError:  # A subclassed model has no shapes to copy: fit the data instead.
+            shape = tuple(prepare_images(self._x_train[:1]).shape[1:])
+            classes = max(2, int(max(self._y_train.max(), self._y_test.max())) + 1)
         try:
             fresh = build_lenet(
                 shape,
