@@ -43,6 +43,7 @@ _EXPORTS = {
     "top_activating_examples": "lenet_widgets.core.filters",
     "PRESETS": "lenet_widgets.core.filters",
     "show_filters": "lenet_widgets.filters",
+    "compute_filters": "lenet_widgets.filters",
     "save_filter_grid": "lenet_widgets.filters",
     "compare_presets": "lenet_widgets.filters",
     "show_top_examples": "lenet_widgets.filters",

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lenet_widgets.core.data import prepare_images
@@ -22,6 +21,7 @@ from lenet_widgets.core.filters import (
     preset_arguments,
     top_activating_examples,
 )
+from lenet_widgets.plotting.figure import new_figure
 from lenet_widgets.plotting.filters import (
     plot_filter_grid,
     plot_top_examples,
@@ -43,9 +43,7 @@ DEFAULT_PICTURE = "lenet_filters_6x6.png"
 
 
 def _new_figure(figsize: tuple[float, float], dpi: int = 96) -> Figure:
-    figure = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(figure)
-    return figure
+    return new_figure(figsize, dpi=dpi)
 
 
 def compute_filters(

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import keras
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lenet_widgets import config
@@ -42,6 +41,7 @@ from lenet_widgets.core.structure import (
     model_graph,
     select_input_layers,
 )
+from lenet_widgets.plotting.figure import new_figure
 from lenet_widgets.plotting.structure import (
     draw_conv_kernels,
     draw_model_diff,
@@ -325,8 +325,7 @@ def plot_model(
             dot_program=dot_program,
         )
     else:
-        figure = Figure(dpi=dpi)
-        FigureCanvasAgg(figure)
+        figure = new_figure(dpi=dpi)
         draw_model_graph(figure, graph, rankdir=rankdir, max_width_px=max_width_px, **options)
         pictures = {name: _figure_bytes(figure, name) for name in formats}
     if path is not None:
@@ -423,8 +422,7 @@ def kernel_figure(
         return None
     count = inspection.kernels.shape[0]
     rows = -(-count // columns)
-    figure = Figure(figsize=(min(columns, count) * 0.62, rows * 0.68 + 0.2), dpi=dpi)
-    FigureCanvasAgg(figure)
+    figure = new_figure((min(columns, count) * 0.62, rows * 0.68 + 0.2), dpi=dpi)
     draw_conv_kernels(figure, inspection.kernels, columns=columns)
     figure.suptitle(f"{inspection.id} kernels (input channel 0)", fontsize=8)
     return figure
@@ -432,8 +430,7 @@ def kernel_figure(
 
 def histogram_figure(inspection: LayerInspection, *, dpi: int = 96) -> Figure:
     """A new figure with one histogram per weight tensor of the layer."""
-    figure = Figure(figsize=(max(3.0, 3.2 * len(inspection.weights)), 2.6), dpi=dpi)
-    FigureCanvasAgg(figure)
+    figure = new_figure((max(3.0, 3.2 * len(inspection.weights)), 2.6), dpi=dpi)
     draw_weight_histograms(figure, inspection)
     return figure
 
@@ -488,8 +485,7 @@ def compare_models(
     diff = diff_models(model_a, model_b)
     graph_a = select_input_layers(model_graph(model_a), False)
     graph_b = select_input_layers(model_graph(model_b), False)
-    figure = Figure(dpi=dpi)
-    FigureCanvasAgg(figure)
+    figure = new_figure(dpi=dpi)
     draw_model_diff(
         figure,
         graph_a,

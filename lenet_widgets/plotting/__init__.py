@@ -7,6 +7,8 @@ and return the artists they drew, so widgets can update them in place.
 from lenet_widgets._lazy import lazy_exports
 
 _EXPORTS = {
+    "NotebookFigure": "lenet_widgets.plotting.figure",
+    "new_figure": "lenet_widgets.plotting.figure",
     "draw_feature_maps": "lenet_widgets.plotting.feature_maps",
     "update_feature_maps": "lenet_widgets.plotting.feature_maps",
     "draw_model_graph": "lenet_widgets.plotting.structure",

@@ -257,7 +257,11 @@ class TrainingPanel(widgets.VBox):
                 verbose=0,
                 **settings,
             )
-            accuracy = evaluate(model, self._x_test, self._y_test).get("accuracy")
+            monitor = self._monitor
+            if monitor.val_accuracy and not monitor.stopped:
+                accuracy = monitor.val_accuracy[-1]  # The test set is the validation set.
+            else:
+                accuracy = evaluate(model, self._x_test, self._y_test).get("accuracy")
             self.test_accuracy = accuracy
             stopped = "stopped early; " if self._monitor.stopped else ""
             self._status.value = status_html(
