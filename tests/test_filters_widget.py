@@ -11,6 +11,7 @@ import pytest
 import traitlets
 
 from lenet_widgets.core import filters as core_filters
+from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.ui.filters import FilterExplorer
 
@@ -160,3 +161,125 @@ def test_no_matplotlib_figures_leak(model):
     assert explorer.wait()
     assert len(plt.get_fignums()) == before
     assert len(explorer._view.figure.axes) == 1
+
+
+@pytest.fixture
+def example_calls(monkeypatch):
+    """Count the dataset-example searches the widget makes (the real search still runs)."""
+    calls = []
+    real = core_filters.top_activating_examples
+
+    def counting(model, layer, images, **kwargs):
+        calls.append(layer)
+        return real(model, layer, images, **kwargs)
+
+    monkeypatch.setattr(core_filters, "top_activating_examples", counting)
+    return calls
+
+
+@pytest.fixture
+def test_images():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (40, 12, 12), dtype=np.uint8), rng.integers(0, 3, 40)
+
+
+def test_dataset_examples_are_off_by_default_and_need_images(model, example_calls, test_images):
+    plain = _explorer(model)
+    assert plain._show_examples.disabled
+    images, labels = test_images
+    explorer = _explorer(model, images=images, labels=labels)
+    assert not explorer._show_examples.disabled
+    assert not explorer._show_examples.value
+    assert explorer._examples_view.image.layout.display == "none"
+    explorer._steps.value = 2
+    assert explorer.wait()
+    assert example_calls == []
+    assert explorer.examples is None
+    with pytest.raises(ValueError, match="labels have 3 entries"):
+        FilterExplorer(model, images=images, labels=[0, 1, 2], background=False)
+
+
+def test_toggle_shows_the_top_test_images_of_the_first_grid_row(model, example_calls, test_images):
+    images, labels = test_images
+    explorer = _explorer(model, images=images, labels=labels)
+    explorer._show_examples.value = True
+    assert explorer.wait()
+    assert example_calls == ["conv2d_1"]
+    assert explorer._examples_view.image.layout.display is None
+    assert bytes(explorer._examples_view.image.value).startswith(b"\x89PNG")
+    examples = explorer.examples
+    assert examples.layer == "conv2d_1"
+    assert examples.indices.shape == (len(explorer.result.filters), 6)
+    expected = core_filters.top_activating_examples(
+        model, "conv2d_1", prepare_images(images), filters=explorer.result.filters, count=6
+    )
+    np.testing.assert_array_equal(examples.indices, expected.indices)
+    # One row per filter of the grid's first row (grid 3), each: optimized + 6 examples.
+    assert len(explorer._examples_view.figure.axes) == 3 * 7
+
+
+def test_moving_steps_grid_or_sort_redraws_examples_without_recomputing(
+    model, engine_calls, example_calls, test_images
+):
+    images, labels = test_images
+    explorer = _explorer(model, images=images, labels=labels)
+    explorer._show_examples.value = True
+    assert explorer.wait()
+    renders = explorer._examples_view.renders
+    for control, value in ((explorer._steps, 1), (explorer._grid, 2), (explorer._sort, "index")):
+        control.value = value
+        assert explorer.wait()
+    assert example_calls == ["conv2d_1"]
+    assert len(engine_calls) == 1
+    assert explorer._examples_view.renders == renders + 3
+    assert len(explorer._examples_view.figure.axes) == 2 * 7  # Grid 2: two rows.
+    explorer._show_examples.value = False
+    explorer._show_examples.value = True  # Back on: from the cache.
+    assert explorer.wait()
+    assert example_calls == ["conv2d_1"]
+
+
+def test_examples_follow_the_layer_and_weights_and_are_cached(model, example_calls, test_images):
+    images, labels = test_images
+    explorer = _explorer(model, images=images, labels=labels)
+    explorer._show_examples.value = True
+    assert explorer.wait()
+    explorer._layer.value = "conv2d"
+    assert explorer.wait()
+    assert example_calls == ["conv2d_1", "conv2d"]
+    assert explorer.examples.layer == "conv2d"
+    explorer._layer.value = "conv2d_1"
+    assert explorer.wait()
+    assert example_calls == ["conv2d_1", "conv2d"]  # Revisited: from the cache.
+    assert explorer.examples.layer == "conv2d_1"
+    conv = model.get_layer("conv2d_1")
+    conv.set_weights([weight + 0.05 for weight in conv.get_weights()])
+    explorer.refresh()
+    assert explorer.wait()
+    assert example_calls == ["conv2d_1", "conv2d", "conv2d_1"]
+
+
+def test_a_superseded_examples_search_never_wins(model, monkeypatch, test_images):
+    images, labels = test_images
+    explorer = _explorer(model, images=images, labels=labels)
+    real = core_filters.top_activating_examples
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_for_conv2d_1(model, layer, images, **kwargs):
+        if layer == "conv2d_1":
+            started.set()
+            release.wait(10)
+        return real(model, layer, images, **kwargs)
+
+    monkeypatch.setattr(core_filters, "top_activating_examples", slow_for_conv2d_1)
+    explorer._show_examples.value = True
+    assert started.wait(10)
+    slow_thread = explorer._examples_thread
+    explorer._layer.value = "conv2d"
+    assert explorer.wait()
+    newest = bytes(explorer._examples_view.image.value)
+    release.set()
+    slow_thread.join(10)
+    assert explorer.examples.layer == "conv2d"
+    assert bytes(explorer._examples_view.image.value) == newest

@@ -6,6 +6,13 @@ Changing the layer, seed, preset or step size recomputes in a background thread
 with a progress bar; a newer request supersedes an older one (request counter,
 checked by the engine's progress callback), so a stale result never replaces a
 newer picture. Results are cached per (weights, layer, settings).
+
+Given test ``images`` (and ``labels``), the "dataset examples" toggle shows a
+second picture: for each filter of the grid's first row, its optimized image
+beside the test images that activate it most. Those are computed once per
+(weights, layer), in the background like the rest, and redrawn from the cache
+when the step, grid or sort order moves. Off by default: nothing is computed
+until it is switched on.
 """
 
 from __future__ import annotations
@@ -20,22 +27,36 @@ import numpy as np
 import traitlets
 
 from lenet_widgets.core import filters as core_filters
+from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.filters import (
     PRESETS,
     FilterResult,
     FilterSearchCancelledError,
+    TopExamples,
     filter_count,
     preset_arguments,
     visualizable_layers,
 )
 from lenet_widgets.core.model import weights_fingerprint
-from lenet_widgets.plotting.filters import SORT_ORDERS, plot_filter_grid, update_grid
+from lenet_widgets.plotting.filters import (
+    SORT_ORDERS,
+    grid_order,
+    plot_filter_grid,
+    plot_top_examples,
+    update_grid,
+)
 from lenet_widgets.ui.figure_view import FigureView
 
 __all__ = ["FilterExplorer"]
 
 CACHE_SIZE = 8
 """How many computed results ``FilterExplorer`` keeps (per weights, layer and settings)."""
+
+EXAMPLE_COUNT = 6
+"""Test images shown per filter beside its optimized image."""
+
+EXAMPLE_ROWS = 8
+"""At most this many filters (the grid's first row) in the dataset examples picture."""
 
 
 class FilterExplorer(widgets.VBox):
@@ -49,6 +70,9 @@ class FilterExplorer(widgets.VBox):
         preset: a name of ``core.filters.PRESETS``.
         max_filters: at most this many filters are optimized (the first ones of the layer).
         background: compute in a thread (``False``: compute before returning, e.g. scripts).
+        images: optional test images ``(N, H, W)`` uint8 or ``(N, H, W, C)``; enables the
+            "dataset examples" toggle (the test images that activate each filter most).
+        labels: optional ``(N,)`` labels of ``images``, shown above the examples.
 
     Public traits: ``model`` (setting it recomputes). ``refresh()`` recomputes if the
     weights changed; ``wait()`` blocks until background work is done.
@@ -65,11 +89,30 @@ class FilterExplorer(widgets.VBox):
         preset: str = "mnist",
         max_filters: int = 64,
         background: bool = True,
+        images: Any = None,
+        labels: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if preset not in PRESETS:
             raise ValueError(f"preset {preset!r} is unknown; expected one of {sorted(PRESETS)}.")
+        self._images = None if images is None else np.asarray(images)
+        self._prepared = None if images is None else prepare_images(self._images)
+        self._labels = None if labels is None else np.asarray(labels).reshape(-1)
+        if self._labels is not None and (
+            self._images is None or len(self._labels) != len(self._images)
+        ):
+            raise ValueError(
+                f"labels have {len(self._labels)} entries; expected one per image "
+                f"({0 if self._images is None else len(self._images)})."
+            )
+        self._examples_cache: OrderedDict = OrderedDict()
+        self._examples: TopExamples | None = None
+        self._examples_key: tuple | None = None
+        self._result_key: tuple | None = None
+        self._examples_request_id = 0
+        self._examples_thread: threading.Thread | None = None
+        self.example_calls = 0
         self._initial_layer = layer
         self._max_filters = int(max_filters)
         self._background = bool(background)
@@ -87,7 +130,11 @@ class FilterExplorer(widgets.VBox):
         self._steps = widgets.IntSlider(
             value=max_steps, min=0, max=max_steps, description="step", style=style
         )
-        self._play = widgets.Play(value=0, min=0, max=max_steps, interval=150, description="play")
+        # Starts at the last step: jslink copies the Play's value into the slider when
+        # the browser draws it, so a Play starting at 0 would show the random start images.
+        self._play = widgets.Play(
+            value=max_steps, min=0, max=max_steps, interval=150, description="play"
+        )
         widgets.jslink((self._play, "value"), (self._steps, "value"))
         self._grid = widgets.IntSlider(value=grid, min=1, max=10, description="grid", style=style)
         self._step_size = widgets.FloatLogSlider(
@@ -103,19 +150,31 @@ class FilterExplorer(widgets.VBox):
         self._progress = widgets.IntProgress(value=0, min=0, max=max_steps, description="")
         self._status = widgets.HTML(value="")
         self._view = FigureView(figsize=(6.0, 6.4), dpi=80)
+        self._show_examples = widgets.ToggleButton(
+            value=False,
+            description="dataset examples",
+            disabled=self._prepared is None,
+            tooltip="the test images that activate each filter of the grid's first row most"
+            if self._prepared is not None
+            else "pass images= (test images) to enable",
+        )
+        self._examples_view = FigureView(figsize=(6.0, 6.0), dpi=80)
+        self._examples_view.image.layout.display = "none"
 
         for control in (self._layer, self._preset, self._step_size, self._seed):
             control.observe(self._on_settings_change, names="value")
         self._steps.observe(self._on_view_change, names="value")
         self._grid.observe(self._on_view_change, names="value")
         self._sort.observe(self._on_view_change, names="value")
+        self._show_examples.observe(self._on_examples_toggle, names="value")
 
         self.children = (
             widgets.HBox([self._layer, self._preset, self._seed]),
             widgets.HBox([self._step_size, self._grid]),
             widgets.HBox([self._play, self._steps, self._sort]),
-            widgets.HBox([self._progress, self._status]),
+            widgets.HBox([self._progress, self._status, self._show_examples]),
             self._view.image,
+            self._examples_view.image,
         )
         if model is not None:
             self.model = model
@@ -131,9 +190,20 @@ class FilterExplorer(widgets.VBox):
         """Recompute if the weights changed since the picture was made (cache otherwise)."""
         self._request()
 
+    @property
+    def examples(self) -> TopExamples | None:
+        """The dataset examples of the layer shown (None until the toggle computed them)."""
+        return self._examples
+
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until background work is finished; True if it finished in time."""
-        thread = self._thread
+        for thread in (self._thread, self._examples_thread):
+            if thread is not None:
+                thread.join(timeout)
+                if thread.is_alive():
+                    return False
+        # A result accepted meanwhile may have started the examples of its layer.
+        thread = self._examples_thread
         if thread is not None:
             thread.join(timeout)
             return not thread.is_alive()
@@ -183,6 +253,11 @@ class FilterExplorer(widgets.VBox):
     def _on_view_change(self, change: dict) -> None:
         self._draw()
 
+    def _on_examples_toggle(self, change: dict) -> None:
+        self._examples_view.image.layout.display = None if change["new"] else "none"
+        if change["new"]:
+            self._request_examples()
+
     # ------------------------------------------------------------------ computing
 
     def _settings(self) -> tuple:
@@ -207,7 +282,7 @@ class FilterExplorer(widgets.VBox):
             return
         if key in self._cache:
             self._cache.move_to_end(key)
-            self._accept(request_id, self._cache[key])
+            self._accept(request_id, self._cache[key], key)
             return
         self._progress.value = 0
         self._progress.bar_style = "info"
@@ -255,13 +330,14 @@ class FilterExplorer(widgets.VBox):
         self._cache[key] = result
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-        self._accept(request_id, result)
+        self._accept(request_id, result, key)
 
-    def _accept(self, request_id: int, result: FilterResult) -> None:
+    def _accept(self, request_id: int, result: FilterResult, key: tuple) -> None:
         with self._draw_lock:
             if request_id != self._request_id:
                 return  # A newer request was made meanwhile: never show a stale picture.
             self._result = result
+            self._result_key = key
             self._artists = None
         self._progress.value = self._progress.max
         self._progress.bar_style = "success"
@@ -272,6 +348,8 @@ class FilterExplorer(widgets.VBox):
             f"{result.steps} steps, {dead} dead"
         )
         self._draw()
+        if self._show_examples.value:
+            self._request_examples()
 
     def _show_error(self, error: Exception) -> None:
         self._progress.bar_style = "danger"
@@ -297,3 +375,82 @@ class FilterExplorer(widgets.VBox):
                 update_grid(self._artists, images, activations, result.filters, result.dead, sort)
                 figure.suptitle(title, fontsize=9)
             self._view.refresh()
+            self._draw_examples_locked()
+
+    # ------------------------------------------------------------------ dataset examples
+
+    def _request_examples(self) -> None:
+        """Show the dataset examples of the shown result's layer: cached, else computed."""
+        model, key, result = self.model, self._result_key, self._result
+        if self._prepared is None or model is None or key is None or result is None:
+            return
+        self._examples_request_id += 1
+        request_id = self._examples_request_id
+        examples_key = (key[0], key[1], tuple(int(index) for index in result.filters))
+        if examples_key in self._examples_cache:
+            self._examples_cache.move_to_end(examples_key)
+            self._accept_examples(request_id, examples_key, self._examples_cache[examples_key])
+            return
+        if self._background:
+            thread = threading.Thread(
+                target=self._compute_examples,
+                args=(request_id, model, examples_key),
+                daemon=True,
+            )
+            self._examples_thread = thread
+            thread.start()
+        else:
+            self._compute_examples(request_id, model, examples_key)
+
+    def _compute_examples(self, request_id: int, model: Any, examples_key: tuple) -> None:
+        _, layer, filters = examples_key
+        try:
+            self.example_calls += 1
+            # Looked up on the module at call time, so tests can count the calls.
+            examples = core_filters.top_activating_examples(
+                model, layer, self._prepared, filters=filters, count=EXAMPLE_COUNT
+            )
+        except Exception as error:
+            if request_id == self._examples_request_id:
+                self._show_error(error)
+            return
+        self._examples_cache[examples_key] = examples
+        while len(self._examples_cache) > CACHE_SIZE:
+            self._examples_cache.popitem(last=False)
+        self._accept_examples(request_id, examples_key, examples)
+
+    def _accept_examples(self, request_id: int, examples_key: tuple, examples: TopExamples) -> None:
+        with self._draw_lock:
+            if request_id != self._examples_request_id:
+                return  # Superseded: a newer layer or weights asked meanwhile.
+            self._examples = examples
+            self._examples_key = examples_key
+            self._draw_examples_locked()
+
+    def _draw_examples_locked(self) -> None:
+        """Redraw the examples picture (caller holds the draw lock); no recomputation."""
+        result, examples, key = self._result, self._examples, self._result_key
+        if not self._show_examples.value or result is None or examples is None or key is None:
+            return
+        if self._examples_key != (key[0], key[1], tuple(int(index) for index in result.filters)):
+            return  # Those of the new layer or weights are on their way: never mix them.
+        step = min(int(self._steps.value), result.steps)
+        images, activations = result.at(step)
+        order = grid_order(activations, result.filters, result.dead, self._sort.value)
+        rows = order[: max(1, min(int(self._grid.value), EXAMPLE_ROWS))]
+        figure = self._examples_view.figure
+        figure.set_size_inches(0.95 * (EXAMPLE_COUNT + 1), 0.3 + 1.0 * len(rows))
+        plot_top_examples(
+            figure,
+            images[rows],
+            self._images,
+            result.filters[rows],
+            examples.indices[rows],
+            examples.activations[rows],
+            self._labels,
+        )
+        figure.suptitle(
+            f"{result.layer}: optimized (step {step}) and the test images that excite it most",
+            fontsize=8,
+        )
+        self._examples_view.refresh()

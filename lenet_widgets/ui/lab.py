@@ -54,7 +54,9 @@ class LeNetLab(widgets.Tab):
         self.training = TrainingPanel(model, data, train_size=train_size)
         self.saving = SavePanel(model)
         self.structure = StructurePanel(model)
-        self.filters = FilterExplorer(model, max_steps=filter_steps)
+        self.filters = FilterExplorer(
+            model, max_steps=filter_steps, images=data.x_test, labels=data.y_test
+        )
         self.feature_maps = FeatureMapsPanel(model, data.x_test, data.y_test)
         self.children = [
             self.training,
