@@ -513,7 +513,7 @@ def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[
             return objective(truncated(shown), chosen)
 
         def step(images, chosen, step_size, context):
-            with tf.GradientTape() as tape:
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(images)
                 activation = shown_activation(images, chosen, context)
                 total = activation
