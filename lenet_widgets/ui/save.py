@@ -124,6 +124,11 @@ class SavePanel(widgets.VBox):
             return
         try:
             path = save_model(self.model, self.path)
+        except KeyboardInterrupt:  # The save is atomic: nothing half-written stays behind.
+            self._status.value = status_html(
+                f"save interrupted: {self.path} not written; the previous file is kept.", "error"
+            )
+            return
         except Exception as error:  # Shown in the panel, never a traceback in the cell.
             self._status.value = status_html(f"not saved: {error}", "error")
             return

@@ -268,6 +268,12 @@ class TrainingPanel(widgets.VBox):
                 f"{stopped}{epochs_trained(model)} epochs trained, test accuracy {accuracy:.2%}",
                 "ok",
             )
+        except KeyboardInterrupt:  # Interrupt in the kernel: same as Stop, said so.
+            steps = int(model.optimizer.iterations.numpy()) if model.optimizer else 0
+            self._status.value = status_html(
+                f"training interrupted; the model keeps what it learned ({steps:,} steps).",
+                "error",
+            )
         except Exception as error:  # Shown in the panel; the kernel and the panel live on.
             self._status.value = status_html(
                 f"training failed: {type(error).__name__}: {error}", "error"
