@@ -7,6 +7,7 @@ new total in the model's metadata, so ``save_model`` can persist it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 
@@ -201,6 +202,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._stop_requested = False
         self._last_update = 0.0
         self._first_epoch: int | None = None
+        self._lock = threading.Lock()
 
     def request_stop(self) -> None:
         """Ask training to stop after the batch in progress (safe from any thread)."""
@@ -210,6 +212,18 @@ class TrainingMonitor(keras.callbacks.Callback):
     def stop_requested(self) -> bool:
         """True after ``request_stop`` until the next call to ``train`` begins."""
         return self._stop_requested
+
+    def curves(self) -> dict[str, tuple[float, ...]]:
+        """A consistent copy of the recorded values, safe to read while training runs."""
+        with self._lock:
+            return {
+                "positions": tuple(self.positions),
+                "loss": tuple(self.loss),
+                "accuracy": tuple(self.accuracy),
+                "epoch_positions": tuple(self.epoch_positions),
+                "val_loss": tuple(self.val_loss),
+                "val_accuracy": tuple(self.val_accuracy),
+            }
 
     def progress(self) -> tuple[int, int]:
         """Batches done and batches planned in the current (or last) call to ``train``."""
@@ -244,9 +258,10 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         self.batch = batch + 1
-        self.positions.append(self.epoch + self.batch / max(self.batches_per_epoch, 1))
-        self.loss.append(float(logs.get("loss", np.nan)))
-        self.accuracy.append(float(logs.get("accuracy", np.nan)))
+        with self._lock:
+            self.positions.append(self.epoch + self.batch / max(self.batches_per_epoch, 1))
+            self.loss.append(float(logs.get("loss", np.nan)))
+            self.accuracy.append(float(logs.get("accuracy", np.nan)))
         if self._stop_requested:
             self.model.stop_training = True
             self.stopped = True
@@ -259,9 +274,11 @@ class TrainingMonitor(keras.callbacks.Callback):
         logs = logs or {}
         if "val_loss" in logs:
             # A stopped epoch ends early: plot its validation where training stopped.
-            self.epoch_positions.append(self.positions[-1] if self.positions else float(epoch + 1))
-            self.val_loss.append(float(logs["val_loss"]))
-            self.val_accuracy.append(float(logs.get("val_accuracy", np.nan)))
+            with self._lock:
+                position = self.positions[-1] if self.positions else float(epoch + 1)
+                self.epoch_positions.append(position)
+                self.val_loss.append(float(logs["val_loss"]))
+                self.val_accuracy.append(float(logs.get("val_accuracy", np.nan)))
         if self.on_update is not None:
             self._last_update = time.perf_counter()
             self.on_update(self)

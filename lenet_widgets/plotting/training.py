@@ -38,7 +38,8 @@ def draw_training_curves(figure: Figure) -> CurveArtists:
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
         axes.legend(loc="best", fontsize="small")
-    figure.set_layout_engine("constrained")
+    # Fixed margins: a layout engine would re-measure every tick label on every redraw.
+    figure.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.89, wspace=0.22)
     return CurveArtists(
         loss_axes, accuracy_axes, train_loss, val_loss, train_accuracy, val_accuracy
     )

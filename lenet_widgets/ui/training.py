@@ -73,6 +73,9 @@ class TrainingPanel(widgets.VBox):
         self._updates_per_second = updates_per_second
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._draw_lock = threading.Lock()
+        self._render_request = threading.Event()
+        self._renderer: threading.Thread | None = None
 
         self._epochs = widgets.IntSlider(value=1, min=1, max=20, description="epochs")
         self._batch_size = widgets.Dropdown(
@@ -229,6 +232,11 @@ class TrainingPanel(widgets.VBox):
         }
         self._set_buttons(training=True)
         self._status.value = status_html(f"training on {size:,} images…")
+        self._render_request.clear()
+        self._renderer = threading.Thread(
+            target=self._render_loop, name="lenet-curves", daemon=True
+        )
+        self._renderer.start()
         self._thread = threading.Thread(
             target=self._run, args=(size, settings), name="lenet-training", daemon=True
         )
@@ -281,11 +289,23 @@ class TrainingPanel(widgets.VBox):
         finally:
             self._set_buttons(training=False)
             self.running = False
+            self._render_request.set()  # Wakes the renderer, which sees `running` off and ends.
+            self._renderer.join()
             self._redraw()
             self.runs_finished += 1
 
     def _on_progress(self, monitor: TrainingMonitor) -> None:
-        self._redraw()
+        # Called in the training thread: only ask for a redraw; the renderer thread
+        # draws while TensorFlow computes the next batches (it releases the GIL).
+        self._render_request.set()
+
+    def _render_loop(self) -> None:
+        while True:
+            self._render_request.wait()
+            self._render_request.clear()
+            if not self.running:
+                return
+            self._redraw()
 
     def _set_buttons(self, training: bool) -> None:
         self._train_button.disabled = training
@@ -293,6 +313,10 @@ class TrainingPanel(widgets.VBox):
         self._stop_button.disabled = not training
 
     def _redraw(self) -> None:
+        with self._draw_lock:  # The renderer thread and control reactions both draw.
+            self._draw()
+
+    def _draw(self) -> None:
         monitor = self._monitor
         done, total = monitor.progress()
         self._progress.max = max(total, 1)
@@ -302,14 +326,5 @@ class TrainingPanel(widgets.VBox):
                 f"epoch {monitor.epoch + 1}/{monitor.epochs}, batch {monitor.batch}/"
                 f"{monitor.batches_per_epoch}, {_format_seconds(monitor.seconds_left())} left"
             )
-        update_training_curves(
-            self._curves,
-            monitor.positions,
-            monitor.loss,
-            monitor.accuracy,
-            monitor.epoch_positions,
-            monitor.val_loss,
-            monitor.val_accuracy,
-            log_scale=self._log_scale.value,
-        )
+        update_training_curves(self._curves, **monitor.curves(), log_scale=self._log_scale.value)
         self._view.refresh()
