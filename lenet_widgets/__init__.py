@@ -50,6 +50,7 @@ _EXPORTS = {
     "model_graph": "lenet_widgets.core.structure",
     "FeatureMapsPanel": "lenet_widgets.ui.feature_maps",
     "FilterExplorer": "lenet_widgets.ui.filters",
+    "FilterHistoryPanel": "lenet_widgets.ui.filter_history",
     "LeNetLab": "lenet_widgets.ui.lab",
     "lab": "lenet_widgets.ui.lab",
     "SavePanel": "lenet_widgets.ui.save",

@@ -279,3 +279,20 @@ def test_lab_builds_from_a_file_and_a_dataset(tiny_lenet, small_dataset, tmp_pat
         board.model is not tiny_lenet
         and load_model(path).count_params() == board.model.count_params()
     )
+
+
+def test_filter_history_records_each_epoch_and_the_slider_shows_them(dashboard):
+    history = dashboard.filter_history
+    assert history.recorder.layer == "conv2d_1" and history.recorder.snapshots == ()
+    dashboard.training._epochs.value = 2
+    dashboard.training.start()
+    dashboard.wait()
+    epochs = [snapshot.epoch for snapshot in history.recorder.snapshots]
+    assert epochs == [0, 1, 2] and history.epoch == 2 and history._epoch.max == 2
+    last_picture = history._view.image.value
+    first, last = history.recorder.snapshots[0], history.recorder.snapshots[-1]
+    assert not np.allclose(first.images, last.images)  # The weights changed, so did the pictures.
+    history.epoch = 0
+    assert history._view.image.value != last_picture
+    dashboard.training._reset_button.click()
+    assert history.recorder.snapshots == () and history.model is dashboard.model

@@ -42,6 +42,8 @@ _EXPORTS = {
     "select_input_layers": "lenet_widgets.core.structure",
     "diff_models": "lenet_widgets.core.structure",
     "inspect_layer": "lenet_widgets.core.structure",
+    "FilterHistoryRecorder": "lenet_widgets.core.filter_history",
+    "FilterSnapshot": "lenet_widgets.core.filter_history",
     "FilterError": "lenet_widgets.core.filters",
     "FilterResult": "lenet_widgets.core.filters",
     "FilterSearchCancelledError": "lenet_widgets.core.filters",

@@ -11,6 +11,7 @@ _EXPORTS = {
     "FeatureMapsPanel": "lenet_widgets.ui.feature_maps",
     "FigureView": "lenet_widgets.ui.figure_view",
     "FilterExplorer": "lenet_widgets.ui.filters",
+    "FilterHistoryPanel": "lenet_widgets.ui.filter_history",
     "LeNetLab": "lenet_widgets.ui.lab",
     "lab": "lenet_widgets.ui.lab",
     "SavePanel": "lenet_widgets.ui.save",

@@ -12,6 +12,7 @@ from lenet_widgets.core.data import Dataset, load_dataset
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.persistence import load_model
 from lenet_widgets.ui.feature_maps import FeatureMapsPanel
+from lenet_widgets.ui.filter_history import FilterHistoryPanel
 from lenet_widgets.ui.filters import FilterExplorer
 from lenet_widgets.ui.save import SavePanel
 from lenet_widgets.ui.structure import StructurePanel
@@ -42,7 +43,9 @@ class LeNetLab(widgets.Tab):
         model: the one model every panel works on.
 
     Attributes:
-        training, saving, structure, filters, feature_maps: the panels.
+        training, filter_history, saving, structure, filters, feature_maps: the panels.
+            ``filter_history`` sits under the curves and records a layer's filters at
+            every epoch end, so an epoch slider shows them evolving.
     """
 
     model = traitlets.Any(allow_none=True)
@@ -51,15 +54,26 @@ class LeNetLab(widgets.Tab):
         self, model, data: Dataset, *, train_size: int = 0, filter_steps: int = 20, **kwargs
     ) -> None:
         super().__init__(**kwargs)
-        self.training = TrainingPanel(model, data, train_size=train_size)
+        self.filter_history = FilterHistoryPanel(model, steps=filter_steps)
+        self.training = TrainingPanel(
+            model, data, train_size=train_size, callbacks=[self.filter_history.recorder]
+        )
         self.saving = SavePanel(model)
         self.structure = StructurePanel(model)
         self.filters = FilterExplorer(
             model, max_steps=filter_steps, images=data.x_test, labels=data.y_test
         )
         self.feature_maps = FeatureMapsPanel(model, data.x_test, data.y_test)
-        self.children = [
+        self._panels = (
             self.training,
+            self.filter_history,
+            self.saving,
+            self.structure,
+            self.filters,
+            self.feature_maps,
+        )
+        self.children = [
+            widgets.VBox([self.training, self.filter_history]),
             self.saving,
             self.structure,
             self.filters,
@@ -74,8 +88,8 @@ class LeNetLab(widgets.Tab):
 
     @property
     def panels(self) -> tuple[widgets.Widget, ...]:
-        """All panels, in tab order."""
-        return tuple(self.children)
+        """All panels, in tab order (the Train tab holds training and filter history)."""
+        return self._panels
 
     def wait(self, timeout: float = 120.0) -> None:
         """Block until training and filter computations finish (for tests and scripts)."""
@@ -86,7 +100,7 @@ class LeNetLab(widgets.Tab):
     def _valid_model(self, proposal):
         """Refuse a model any panel refuses, before any panel changes (no half-switched lab)."""
         model = proposal["value"]
-        for panel in getattr(self, "children", ()):
+        for panel in getattr(self, "_panels", ()):
             trait = panel.traits().get("model")
             if trait is not None and panel.model is not model:
                 trait._validate(panel, model)  # The panel's own checks; raises TraitError.
@@ -94,7 +108,7 @@ class LeNetLab(widgets.Tab):
 
     @traitlets.observe("model")
     def _on_model_changed(self, change) -> None:
-        for panel in self.children:
+        for panel in self._panels:
             if panel.model is not change["new"]:
                 panel.model = change["new"]
 

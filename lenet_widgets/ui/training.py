@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Sequence
 
 import ipywidgets as widgets
+import keras
 import traitlets
 
 from lenet_widgets.core.data import Dataset, prepare_images
@@ -50,6 +52,7 @@ class TrainingPanel(widgets.VBox):
         data: a ``Dataset`` (or ``((x_train, y_train), (x_test, y_test))``).
         train_size: train on the first N images by default (0: all of them).
         updates_per_second: how often curves and progress redraw while training.
+        callbacks: more Keras callbacks for every run (e.g. a filter-history recorder).
 
     Public traits:
         model: the model trained; Reset replaces it with a fresh LeNet.
@@ -64,13 +67,21 @@ class TrainingPanel(widgets.VBox):
     test_accuracy = traitlets.Float(None, allow_none=True)
 
     def __init__(
-        self, model, data, *, train_size: int = 0, updates_per_second: float = 2.0, **kwargs
+        self,
+        model,
+        data,
+        *,
+        train_size: int = 0,
+        updates_per_second: float = 2.0,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         if isinstance(data, Dataset):
             data = data.as_tuples()
         (self._x_train, self._y_train), (self._x_test, self._y_test) = data
         self._updates_per_second = updates_per_second
+        self._callbacks = tuple(callbacks)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._draw_lock = threading.Lock()
@@ -261,7 +272,7 @@ class TrainingPanel(widgets.VBox):
                 self._x_train[:size],
                 self._y_train[:size],
                 validation_data=(self._x_test, self._y_test),
-                callbacks=[self._monitor],
+                callbacks=[self._monitor, *self._callbacks],
                 verbose=0,
                 **settings,
             )
