@@ -37,10 +37,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lenet_widgets.core.model import input_range
+from lenet_widgets.core.model import check_finite_weights, input_range
 
 __all__ = [
     "INITS",
+    "MAX_RESULT_BYTES",
+    "MAX_STEPS",
     "PRESETS",
     "PROGRESS_EVERY",
     "Blur",
@@ -69,6 +71,12 @@ NOISE_AMPLITUDE = 0.05
 
 PROGRESS_EVERY = 5
 """Default steps per compiled call (and per progress report) when a progress callback is given."""
+
+MAX_STEPS = 10_000
+"""Most ascent steps one call accepts (every step's images are kept)."""
+
+MAX_RESULT_BYTES = 2**30
+"""Most memory the images of all kept steps may take (1 GiB): limits steps for big layers."""
 
 _SKIPPED_LAYER_TYPES = ("InputLayer", "Flatten", "Reshape", "Dropout")
 _SOFTMAX_NAMES = ("softmax",)
@@ -268,7 +276,14 @@ def visualizable_layers(model: keras.Model) -> list[str]:
 def _check_model(model: Any) -> None:
     if not isinstance(model, keras.Model):
         raise FilterError(f"model is {type(model).__name__}; expected a Keras model.")
-    if not model.built or not model.inputs:
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):  # Subclassed models have no symbolic inputs.
+        raise FilterError(
+            f"model {model.name!r} ({type(model).__name__}) is a subclassed model without known "
+            "layer outputs; expected a Sequential or functional model."
+        ) from None
+    if not model.built or not inputs:
         raise FilterError("model has no known input shape; build it (or call it once) first.")
     if len(model.inputs) != 1:
         raise FilterError(f"model has {len(model.inputs)} inputs; expected one image input.")
@@ -639,6 +654,8 @@ def initial_images(
 def _check_settings(steps: Any, step_size: Any, seed: Any, regularizers: Any) -> None:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise FilterError(f"steps is {steps!r}; expected an integer >= 0.")
+    if steps > MAX_STEPS:
+        raise FilterError(f"steps is {steps!r}; expected an integer from 0 to {MAX_STEPS}.")
     if not isinstance(step_size, (int, float, np.floating, np.integer)) or not step_size > 0:
         raise FilterError(f"step_size is {step_size!r}; expected a number > 0.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -660,7 +677,7 @@ def _check_filters(filters: Any, available: int, layer: str) -> np.ndarray:
         raise FilterError("filters is empty; expected at least one filter index.")
     if not np.issubdtype(chosen.dtype, np.integer) or chosen.min() < 0 or chosen.max() >= available:
         raise FilterError(
-            f"filters {list(chosen)[:10]} are not all valid for layer {layer!r}; "
+            f"filters {chosen.tolist()[:10]} are not all valid for layer {layer!r}; "
             f"expected integers in 0..{available - 1}."
         )
     return chosen.astype(np.int64)
@@ -712,9 +729,21 @@ def maximize_filters(
         raise FilterError(f"init is {init!r}; expected one of {INITS}.")
     available = filter_count(model, layer)
     chosen = _check_filters(filters, available, layer)
+    shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    per_step = len(chosen) * int(np.prod(shape)) * 4
+    if (steps + 1) * per_step > MAX_RESULT_BYTES:
+        most = MAX_RESULT_BYTES // per_step - 1
+        raise FilterError(
+            f"steps is {steps}; expected an integer from 0 to {most} for {len(chosen)} filters "
+            f"of {'x'.join(map(str, shape))} (every step is kept, {MAX_RESULT_BYTES >> 20} MiB "
+            "at most): fewer steps or fewer filters."
+        )
+    try:
+        check_finite_weights(model)
+    except ValueError as error:
+        raise FilterError(str(error)) from None
     ascend, final, kind = _compiled_for(model, layer, regularizers)
     low, high = input_range(model)
-    shape = tuple(int(size) for size in model.inputs[0].shape[1:])
     images = initial_images(chosen, shape, (low, high), init, seed)
     indices = tf.constant(chosen, dtype=tf.int32)
     limits = (tf.constant(float(low)), tf.constant(float(high)))

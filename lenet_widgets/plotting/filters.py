@@ -243,9 +243,13 @@ def plot_filter_grid(
         y = row * (height + label_gap) + label_gap - 1.5
         labels.append(axes.text(x, y, "", ha="center", va="bottom", fontsize=font, clip_on=False))
     if title:
-        figure.suptitle(title, fontsize=9, y=0.995, va="top")
+        _set_title(figure, title)
     artists = FilterGridArtists(figure, axes, image, labels, grid, tile_shape, np.arange(0), sort)
     return update_grid(artists, images, activations, filters, dead, sort)
+
+
+def _set_title(figure: Figure, title: str) -> None:
+    figure.suptitle(title, fontsize=9, y=0.995, va="top")
 
 
 def update_grid(
@@ -255,8 +259,15 @@ def update_grid(
     filters: np.ndarray | None = None,
     dead: np.ndarray | None = None,
     sort: str | None = None,
+    title: str | None = None,
 ) -> FilterGridArtists:
-    """Show other images (another step) in the same grid: one ``set_data``, new label texts."""
+    """Show other images (another step) in the same grid: one ``set_data``, new label texts.
+
+    ``title`` replaces the grid's title, placed exactly where ``plot_filter_grid`` puts it,
+    so the same values give the same picture whichever way they were reached.
+    """
+    if title is not None:
+        _set_title(artists.figure, title)
     images = np.asarray(images)
     activations = np.asarray(activations)
     count = len(images)

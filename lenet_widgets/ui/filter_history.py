@@ -64,6 +64,16 @@ class FilterHistoryPanel(widgets.VBox):
         self._wanted_layer = layer
         self.model = model
 
+    @traitlets.validate("model")
+    def _valid_model(self, proposal):
+        model = proposal["value"]
+        if model is not None:
+            try:
+                visualizable_layers(model)
+            except ValueError as error:  # The current model stays; the message says why.
+                raise traitlets.TraitError(str(error)) from None
+        return model
+
     @traitlets.observe("model")
     def _on_model_changed(self, change) -> None:
         self.recorder.clear()

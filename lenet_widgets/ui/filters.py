@@ -29,6 +29,7 @@ import traitlets
 from lenet_widgets.core import filters as core_filters
 from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.filters import (
+    MAX_STEPS,
     PRESETS,
     FilterResult,
     FilterSearchCancelledError,
@@ -51,6 +52,9 @@ __all__ = ["FilterExplorer"]
 
 CACHE_SIZE = 8
 """How many computed results ``FilterExplorer`` keeps (per weights, layer and settings)."""
+
+MAX_GRID = 10
+"""Largest grid the grid slider offers (tiles per side)."""
 
 EXAMPLE_COUNT = 6
 """Test images shown per filter beside its optimized image."""
@@ -96,6 +100,9 @@ class FilterExplorer(widgets.VBox):
         super().__init__(**kwargs)
         if preset not in PRESETS:
             raise ValueError(f"preset {preset!r} is unknown; expected one of {sorted(PRESETS)}.")
+        _check_integer("max_steps", max_steps, 0, MAX_STEPS)
+        _check_integer("grid", grid, 1, MAX_GRID)
+        _check_integer("max_filters", max_filters, 1, None)
         self._images = None if images is None else np.asarray(images)
         self._prepared = None if images is None else prepare_images(self._images)
         self._labels = None if labels is None else np.asarray(labels).reshape(-1)
@@ -136,7 +143,9 @@ class FilterExplorer(widgets.VBox):
             value=max_steps, min=0, max=max_steps, interval=150, description="play"
         )
         widgets.jslink((self._play, "value"), (self._steps, "value"))
-        self._grid = widgets.IntSlider(value=grid, min=1, max=10, description="grid", style=style)
+        self._grid = widgets.IntSlider(
+            value=grid, min=1, max=MAX_GRID, description="grid", style=style
+        )
         self._step_size = widgets.FloatLogSlider(
             value=1.0, base=10, min=-1, max=1, step=0.1, description="step ×", style=style
         )
@@ -216,7 +225,7 @@ class FilterExplorer(widgets.VBox):
         model = proposal["value"]
         if model is None:
             return model
-        if not hasattr(model, "layers") or not hasattr(model, "inputs"):
+        if not hasattr(model, "layers"):
             raise traitlets.TraitError(f"model is {type(model).__name__}; expected a Keras model.")
         try:
             names = visualizable_layers(model)
@@ -323,6 +332,10 @@ class FilterExplorer(widgets.VBox):
             )
         except FilterSearchCancelledError:
             return
+        except KeyboardInterrupt:  # Ctrl-C in the kernel: the previous picture stays.
+            if request_id == self._request_id:
+                self._show_error(f"computing {layer} was interrupted; change a setting to retry.")
+            return
         except Exception as error:
             if request_id == self._request_id:
                 self._show_error(error)
@@ -351,7 +364,7 @@ class FilterExplorer(widgets.VBox):
         if self._show_examples.value:
             self._request_examples()
 
-    def _show_error(self, error: Exception) -> None:
+    def _show_error(self, error: Exception | str) -> None:
         self._progress.bar_style = "danger"
         self._status.value = f"<span style='color:#d62728'>{html.escape(str(error))}</span>"
 
@@ -372,8 +385,9 @@ class FilterExplorer(widgets.VBox):
                     figure, images, activations, result.filters, result.dead, grid, sort, title
                 )
             else:
-                update_grid(self._artists, images, activations, result.filters, result.dead, sort)
-                figure.suptitle(title, fontsize=9)
+                update_grid(
+                    self._artists, images, activations, result.filters, result.dead, sort, title
+                )
             self._view.refresh()
             self._draw_examples_locked()
 
@@ -454,3 +468,11 @@ class FilterExplorer(widgets.VBox):
             fontsize=8,
         )
         self._examples_view.refresh()
+
+
+def _check_integer(name: str, value: Any, low: int, high: int | None) -> None:
+    """Raise ``ValueError`` naming ``value`` unless it is an integer in ``low..high``."""
+    integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not integer or value < low or (high is not None and value > high):
+        expected = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise ValueError(f"{name} is {value!r}; expected an integer {expected}.")
