@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -40,6 +41,13 @@ def mnist(mnist_path):
     from lenet_widgets.core.data import load_mnist
 
     return load_mnist(mnist_path)
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """Graphviz' dot is not on the PATH for this test (the matplotlib engine must cope)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert shutil.which("dot") is None
 
 
 @pytest.fixture

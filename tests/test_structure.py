@@ -37,13 +37,6 @@ L = keras.layers
 
 
 @pytest.fixture
-def no_dot(monkeypatch, tmp_path):
-    """Graphviz' dot is not on the PATH for this test."""
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert shutil.which("dot") is None
-
-
-@pytest.fixture
 def sequential():
     return keras.Sequential(
         [

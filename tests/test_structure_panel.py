@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import keras
 import pytest
 import traitlets
@@ -11,12 +9,6 @@ import traitlets
 from lenet_widgets.ui.structure import StructurePanel
 
 L = keras.layers
-
-
-@pytest.fixture
-def no_dot(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert shutil.which("dot") is None
 
 
 @pytest.fixture
