@@ -92,15 +92,12 @@ def command_summary(arguments: argparse.Namespace) -> int:
     """Print a model file's layers, parameters, optimizer and epochs trained."""
     _quiet_tensorflow()
     from lenet_widgets.core import describe_model, load_model
+    from lenet_widgets.text import model_line
 
     model = load_model(arguments.model)
     model.summary(print_fn=print)
     info = describe_model(model)
-    print(
-        f"{arguments.model}: {info['layers']} layers, {info['parameters']:,} parameters, "
-        f"optimizer {info['optimizer']} ({info['optimizer_steps']} steps), "
-        f"{info['epochs_trained']} epochs trained"
-    )
+    print(f"{arguments.model}: {model_line(info)}")
     return 0
 
 

@@ -964,7 +964,7 @@ def test_training_panel_shows_bad_input_then_trains_after_reset(make, message):
     if data.x_train.shape[1:] == (12, 12) and data.y_train.max() < 3:
         panel.start()  # ... which trains on good data.
         assert panel.wait(120)
-        assert "1 epochs trained" in text(panel._status.value)
+        assert "1 epoch trained" in text(panel._status.value)
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def test_train_writes_all_three_formats_and_summary_reads_them(small_mnist, tmp_
     assert "saved" in capsys.readouterr().out
     for name in ("lenet.keras", "lenet.h5", "lenet.weights.h5"):
         assert main(["summary", str(tmp_path / name)]) == 0
-        assert "1 epochs trained" in capsys.readouterr().out
+        assert "1 epoch trained" in capsys.readouterr().out
     assert (
         main(["train", "--data", str(small_mnist), "--resume", str(output), "-o", str(output)]) == 0
     )

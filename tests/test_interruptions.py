@@ -138,7 +138,7 @@ def test_keyboard_interrupt_inside_the_panel_thread_is_shown_and_training_resume
     panel._epochs.value = 1
     panel.start()
     assert panel.wait(120)
-    assert "1 epochs trained" in text(panel._status.value)
+    assert "1 epoch trained" in text(panel._status.value)
     assert int(model.optimizer.iterations.numpy()) == 2 + 3
 
 

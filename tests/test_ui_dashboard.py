@@ -266,7 +266,7 @@ def test_training_refreshes_the_weight_dependent_panels(dashboard):
     assert not dashboard.saving.busy
     assert dashboard.filters.engine_calls == calls + 1  # New weights: the filter cache missed.
     assert dashboard.feature_maps.renders > maps
-    assert "1 epochs trained" in dashboard.saving.status
+    assert "1 epoch trained" in dashboard.saving.status
 
 
 def test_lab_builds_from_a_file_and_a_dataset(tiny_lenet, small_dataset, tmp_path):

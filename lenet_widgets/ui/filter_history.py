@@ -10,6 +10,7 @@ import traitlets
 from lenet_widgets.core.filter_history import FilterHistoryRecorder
 from lenet_widgets.core.filters import visualizable_layers
 from lenet_widgets.plotting.filters import plot_filter_grid, update_grid
+from lenet_widgets.text import plural
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.training import status_html
 
@@ -141,7 +142,8 @@ class FilterHistoryPanel(widgets.VBox):
                     snapshot.dead,
                     sort="index",
                 )
-            self._view.figure.suptitle(f"{self.recorder.layer} after {epoch} epochs", fontsize=9)
+            title = f"{self.recorder.layer} after {plural(epoch, 'epoch')}"
+            self._view.figure.suptitle(title, fontsize=9)
             self._view.refresh()
         self._status.value = status_html(
             f"{len(self.recorder.snapshots)} pictures recorded; showing epoch {epoch}."

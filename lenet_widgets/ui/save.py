@@ -15,6 +15,7 @@ from lenet_widgets.core.persistence import (
     load_model,
     save_model,
 )
+from lenet_widgets.text import model_line
 from lenet_widgets.ui.training import status_html
 
 __all__ = ["SavePanel", "describe_line"]
@@ -28,12 +29,7 @@ FORMAT_LABELS = {
 
 def describe_line(model) -> str:
     """One line saying what a model holds: layers, parameters, optimizer, epochs trained."""
-    info = describe_model(model)
-    optimizer = info["optimizer"] or "no optimizer"
-    return (
-        f"{info['name']}: {info['layers']} layers, {info['parameters']:,} parameters, "
-        f"{optimizer} ({info['optimizer_steps']:,} steps), {info['epochs_trained']} epochs trained"
-    )
+    return model_line(describe_model(model))
 
 
 class SavePanel(widgets.VBox):

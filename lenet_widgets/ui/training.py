@@ -20,6 +20,7 @@ from lenet_widgets.core.model import (
 )
 from lenet_widgets.core.training import TrainingMonitor, evaluate, model_io, train
 from lenet_widgets.plotting.training import draw_training_curves, update_training_curves
+from lenet_widgets.text import plural
 from lenet_widgets.ui.figure_view import FigureView
 
 __all__ = ["TrainingPanel", "status_html"]
@@ -284,7 +285,8 @@ class TrainingPanel(widgets.VBox):
             self.test_accuracy = accuracy
             stopped = "stopped early; " if self._monitor.stopped else ""
             self._status.value = status_html(
-                f"{stopped}{epochs_trained(model)} epochs trained, test accuracy {accuracy:.2%}",
+                f"{stopped}{plural(epochs_trained(model), 'epoch')} trained, "
+                f"test accuracy {accuracy:.2%}",
                 "ok",
             )
         except KeyboardInterrupt:  # Interrupt in the kernel: same as Stop, said so.
