@@ -449,11 +449,6 @@ def tab(page: Any, title: str) -> None:
     page.locator(".widget-tab .lm-TabBar-tab:visible", has_text=title).first.click()
 
 
-def visible_images(page: Any) -> Any:
-    """The Image widgets visible now (in the selected tab)."""
-    return page.locator("img.widget-image:visible")
-
-
 def screenshot(page: Any, name: str, folder: Path) -> Path:
     """Save a PNG of the page as a student sees it; also into docs/screenshots when asked.
 

@@ -112,9 +112,9 @@ def _button(page: Any, label: str) -> Any:
     return page.locator("button.widget-button:visible, button:visible").filter(has_text=pattern)
 
 
-def _first_picture(page: Any, timeout: float = 90.0) -> tuple[Any, str]:
-    """The first visible Image of the selected tab, once it shows something."""
-    image = bs.visible_images(page).first
+def _first_picture(page: Any, css_class: str, timeout: float = 90.0) -> tuple[Any, str]:
+    """The visible picture carrying ``css_class`` (set by its panel), once it shows something."""
+    image = page.locator(f"img.{css_class}:visible").first
     image.wait_for(timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     digest = ""
@@ -141,10 +141,10 @@ def test_every_widget_renders(dashboard):
         assert visible >= 3, f"tab {title!r} shows {visible} widgets"
         assert "Loading widget" not in page.inner_text("body")
         if title == "Structure":
-            _first_picture(page)
+            _first_picture(page, "lenet-structure-picture")
             dashboard.shot("structure")
         if title == "Feature maps":
-            _first_picture(page)
+            _first_picture(page, "lenet-feature-maps")
             dashboard.shot("feature_maps")
     assert bs.widget_errors(page) == []
     if dashboard.kind == "voila":
@@ -170,7 +170,7 @@ def test_filter_sliders_change_the_picture(dashboard):
     page, begin = dashboard.page, time.monotonic()
     bs.tab(page, "Filters")
     page.get_by_text(re.compile(r"filters, \d+ steps")).first.wait_for(timeout=120_000)
-    image, before = _first_picture(page)
+    image, before = _first_picture(page, "lenet-filter-grid")
 
     grid = bs.slider(page, "grid")
     assert bs.slider_value(grid) == "6"
@@ -211,7 +211,7 @@ def test_filter_sliders_change_the_picture(dashboard):
 def test_structure_direction_toggle_changes_the_picture(dashboard):
     page, begin = dashboard.page, time.monotonic()
     bs.tab(page, "Structure")
-    image, top_bottom = _first_picture(page)
+    image, top_bottom = _first_picture(page, "lenet-structure-picture")
     box = image.bounding_box()
     _button(page, "LR").first.click()
     left_right = bs.wait_for_new_image(image, top_bottom)
@@ -228,7 +228,7 @@ def test_structure_direction_toggle_changes_the_picture(dashboard):
 def test_train_button_draws_the_curves(dashboard):
     page, begin = dashboard.page, time.monotonic()
     bs.tab(page, "Train")
-    image, empty = _first_picture(page)
+    image, empty = _first_picture(page, "lenet-training-curves")
     _button(page, "Train").first.click()
     bs.wait_for_new_image(image, empty, timeout=120)  # The first live update.
     status = page.get_by_text(re.compile(r"epochs? trained, test accuracy"))

@@ -56,7 +56,7 @@ class FeatureMapsPanel(widgets.VBox):
         )
         self._layer = widgets.Dropdown(description="layer")
         self._status = widgets.HTML()
-        self._view = FigureView(figsize=(9.0, 3.2))
+        self._view = FigureView(figsize=(9.0, 3.2), css_class="lenet-feature-maps")
         widgets.link((self._index, "value"), (self, "index"))
         self._layer.observe(self._on_layer_chosen, names="value")
         self.children = [widgets.HBox([self._index, self._layer]), self._status, self._view.image]

@@ -25,10 +25,15 @@ class FigureView:
         figsize: figure size in inches.
         dpi: rendering resolution of the PNG.
         layout: an ``ipywidgets.Layout`` for the Image (default: fit the cell width).
+        css_class: a class on the ``<img>``, naming the picture for styling and browser tests.
     """
 
     def __init__(
-        self, figsize: tuple[float, float] = (6.0, 4.0), dpi: int = 96, layout=None
+        self,
+        figsize: tuple[float, float] = (6.0, 4.0),
+        dpi: int = 96,
+        layout=None,
+        css_class: str | None = None,
     ) -> None:
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
@@ -36,6 +41,8 @@ class FigureView:
             format="png",
             layout=layout or widgets.Layout(max_width="100%", height="auto"),
         )
+        if css_class:
+            self.image.add_class(css_class)
         self.renders = 0
 
     def refresh(self) -> bytes:

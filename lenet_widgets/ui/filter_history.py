@@ -53,7 +53,7 @@ class FilterHistoryPanel(widgets.VBox):
         self._layer = widgets.Dropdown(description="layer")
         self._epoch = widgets.IntSlider(value=0, min=0, max=0, description="epoch")
         self._status = widgets.HTML(status_html("train to record the filters at each epoch end."))
-        self._view = FigureView(figsize=(3.6, 3.9), dpi=80)
+        self._view = FigureView(figsize=(3.6, 3.9), dpi=80, css_class="lenet-filter-history")
         widgets.link((self._epoch, "value"), (self, "epoch"))
         self._layer.observe(self._on_layer_chosen, names="value")
         self.children = [

@@ -158,7 +158,7 @@ class FilterExplorer(widgets.VBox):
         self._sort.style.button_width = "80px"
         self._progress = widgets.IntProgress(value=0, min=0, max=max_steps, description="")
         self._status = widgets.HTML(value="")
-        self._view = FigureView(figsize=(6.0, 6.4), dpi=80)
+        self._view = FigureView(figsize=(6.0, 6.4), dpi=80, css_class="lenet-filter-grid")
         self._show_examples = widgets.ToggleButton(
             value=False,
             description="dataset examples",
@@ -167,7 +167,9 @@ class FilterExplorer(widgets.VBox):
             if self._prepared is not None
             else "pass images= (test images) to enable",
         )
-        self._examples_view = FigureView(figsize=(6.0, 6.0), dpi=80)
+        self._examples_view = FigureView(
+            figsize=(6.0, 6.0), dpi=80, css_class="lenet-filter-examples"
+        )
         self._examples_view.image.layout.display = "none"
 
         for control in (self._layer, self._preset, self._step_size, self._seed):

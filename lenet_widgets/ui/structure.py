@@ -105,6 +105,7 @@ class StructurePanel(widgets.VBox):
         self._picture = widgets.Image(
             format="png", layout=widgets.Layout(max_width="100%", height="auto")
         )
+        self._picture.add_class("lenet-structure-picture")
         self._status = widgets.HTML(value="")
         self._save_path = widgets.Text(value="model.png", description="save to")
         self._save = widgets.Button(description="Save", icon="save")

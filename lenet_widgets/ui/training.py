@@ -124,7 +124,7 @@ class TrainingPanel(widgets.VBox):
         self._progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
         self._eta = widgets.Label(value="")
         self._status = widgets.HTML(value=status_html("ready"))
-        self._view = FigureView(figsize=(8.0, 3.0))
+        self._view = FigureView(figsize=(8.0, 3.0), css_class="lenet-training-curves")
         self._curves = draw_training_curves(self._view.figure)
         self._monitor = TrainingMonitor(self._on_progress, updates_per_second)
 
