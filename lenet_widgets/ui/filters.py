@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import threading
-from collections import OrderedDict
 from typing import Any
 
 import ipywidgets as widgets
@@ -46,6 +45,7 @@ from lenet_widgets.plotting.filters import (
     plot_top_examples,
     update_grid,
 )
+from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.figure_view import FigureView
 
 __all__ = ["FilterExplorer"]
@@ -113,7 +113,7 @@ class FilterExplorer(widgets.VBox):
                 f"labels have {len(self._labels)} entries; expected one per image "
                 f"({0 if self._images is None else len(self._images)})."
             )
-        self._examples_cache: OrderedDict = OrderedDict()
+        self._examples_cache = RecentCache(CACHE_SIZE)
         self._examples: TopExamples | None = None
         self._examples_key: tuple | None = None
         self._result_key: tuple | None = None
@@ -123,7 +123,7 @@ class FilterExplorer(widgets.VBox):
         self._initial_layer = layer
         self._max_filters = int(max_filters)
         self._background = bool(background)
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = RecentCache(CACHE_SIZE)
         self._result: FilterResult | None = None
         self._artists = None
         self._request_id = 0
@@ -291,9 +291,9 @@ class FilterExplorer(widgets.VBox):
         except Exception as error:  # Show it in the widget; a notebook must not break.
             self._show_error(error)
             return
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._accept(request_id, self._cache[key], key)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._accept(request_id, cached, key)
             return
         self._progress.value = 0
         self._progress.bar_style = "info"
@@ -342,9 +342,7 @@ class FilterExplorer(widgets.VBox):
             if request_id == self._request_id:
                 self._show_error(error)
             return
-        self._cache[key] = result
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self._cache.put(key, result)
         self._accept(request_id, result, key)
 
     def _accept(self, request_id: int, result: FilterResult, key: tuple) -> None:
@@ -403,9 +401,9 @@ class FilterExplorer(widgets.VBox):
         self._examples_request_id += 1
         request_id = self._examples_request_id
         examples_key = (key[0], key[1], tuple(int(index) for index in result.filters))
-        if examples_key in self._examples_cache:
-            self._examples_cache.move_to_end(examples_key)
-            self._accept_examples(request_id, examples_key, self._examples_cache[examples_key])
+        cached = self._examples_cache.get(examples_key)
+        if cached is not None:
+            self._accept_examples(request_id, examples_key, cached)
             return
         if self._background:
             thread = threading.Thread(
@@ -430,9 +428,7 @@ class FilterExplorer(widgets.VBox):
             if request_id == self._examples_request_id:
                 self._show_error(error)
             return
-        self._examples_cache[examples_key] = examples
-        while len(self._examples_cache) > CACHE_SIZE:
-            self._examples_cache.popitem(last=False)
+        self._examples_cache.put(examples_key, examples)
         self._accept_examples(request_id, examples_key, examples)
 
     def _accept_examples(self, request_id: int, examples_key: tuple, examples: TopExamples) -> None:

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.core.structure import model_graph
 from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_model
+from lenet_widgets.ui.cache import RecentCache
 
 __all__ = ["OPTION_LABELS", "StructurePanel"]
 
@@ -39,6 +40,9 @@ OPTION_LABELS = {
 """The on/off options of ``plot_model`` and their toggle labels."""
 
 _ERROR_STYLE = "color:#b00020"
+
+PICTURE_CACHE_SIZE = 64
+"""Pictures kept per panel: every toggle combination a lesson visits, not every dpi ever."""
 
 
 def _png(figure: Figure | None) -> bytes:
@@ -82,8 +86,8 @@ class StructurePanel(widgets.VBox):
         super().__init__(**kwargs)
         if engine not in ENGINES:
             raise ValueError(f"engine is {engine!r}; expected one of {ENGINES}.")
-        self._cache: dict[tuple, bytes] = {}
-        self._inspector_cache: dict[tuple, tuple[str, bytes, bytes]] = {}
+        self._cache = RecentCache(PICTURE_CACHE_SIZE)  # Option set -> PNG bytes.
+        self._inspector_cache = RecentCache(PICTURE_CACHE_SIZE)
         self._render_count = 0
         self._quiet = False
 
@@ -254,7 +258,7 @@ class StructurePanel(widgets.VBox):
                 return
             self._render_count += 1
             png = picture.data
-            self._cache[key] = png
+            self._cache.put(key, png)
             self._set_status(f"{self.model.name}: drawn with {picture.engine}.")
         else:
             self._set_status(f"{self.model.name}: from cache.")
@@ -276,7 +280,7 @@ class StructurePanel(widgets.VBox):
                 )
                 return
             shown = (report.html, _png(report.histograms), _png(report.kernels))
-            self._inspector_cache[key] = shown
+            self._inspector_cache.put(key, shown)
         text, histograms, kernels = shown
         self._inspector_text.value = text
         self._histograms.value = histograms
