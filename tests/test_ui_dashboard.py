@@ -296,3 +296,16 @@ def test_filter_history_records_each_epoch_and_the_slider_shows_them(dashboard):
     assert history._view.image.value != last_picture
     dashboard.training._reset_button.click()
     assert history.recorder.snapshots == () and history.model is dashboard.model
+
+
+def test_dashboard_is_complete_when_built(tiny_lenet, small_dataset):
+    """Voila snapshots widget states once the cell ran: every picture must be there by then."""
+    board = LeNetLab(tiny_lenet, small_dataset, filter_steps=3)
+    assert board.filters.result is not None  # No wait(): the constructor waited.
+    for picture in (
+        board.filters._view.image,
+        board.structure._picture,
+        board.feature_maps._view.image,
+        board.training._view.image,
+    ):
+        assert bytes(picture.value).startswith(b"\x89PNG")

@@ -23,6 +23,9 @@ __all__ = ["FAST_TRAIN_SIZE", "LeNetLab", "lab"]
 FAST_TRAIN_SIZE = 1000
 """Images trained on by default in fast mode (``LENET_WIDGETS_FAST``)."""
 
+INITIAL_WAIT_SECONDS = 120.0
+"""How long building the dashboard waits for the first filter picture."""
+
 TAB_TITLES = ("Train", "Save / load", "Structure", "Filters", "Feature maps")
 
 
@@ -85,6 +88,11 @@ class LeNetLab(widgets.Tab):
         self.saving.observe(self._on_panel_replaced_model, names="model")
         self.training.observe(self._on_training_finished, names="runs_finished")
         self.training.observe(self._on_training_running, names="running")
+        # The first filter picture is computed in a thread. Wait for it here, so the
+        # dashboard is complete when the cell returns: Voila snapshots widget states
+        # after the cell ran, and an update sent before its page connects is lost
+        # (seen under load: an empty Filters picture).
+        self.filters.wait(INITIAL_WAIT_SECONDS)
 
     @property
     def panels(self) -> tuple[widgets.Widget, ...]:
