@@ -151,3 +151,11 @@ def test_new_model_redraws_and_bad_values_are_refused(panel):
         panel.model = "lenet.keras"
     with pytest.raises(traitlets.TraitError, match="not built"):
         panel.compare_to = keras.Sequential([L.Dense(1)])
+
+
+def test_saved_path_is_escaped_once(panel, tmp_path):
+    folder = tmp_path / "a&b"
+    folder.mkdir()
+    panel._save_path.value = str(folder / "model.png")
+    panel._save.click()
+    assert "a&amp;b" in panel._status.value and "&amp;amp;" not in panel._status.value

@@ -9,7 +9,7 @@ import traitlets
 from lenet_widgets.core.activations import FeatureMapProbe
 from lenet_widgets.plotting.feature_maps import draw_feature_maps, update_feature_maps
 from lenet_widgets.ui.figure_view import FigureView
-from lenet_widgets.ui.training import status_html
+from lenet_widgets.ui.status import status_html
 
 __all__ = ["FeatureMapsPanel"]
 

@@ -12,7 +12,7 @@ from lenet_widgets.core.filters import visualizable_layers
 from lenet_widgets.plotting.filters import plot_filter_grid, update_grid
 from lenet_widgets.text import plural
 from lenet_widgets.ui.figure_view import FigureView
-from lenet_widgets.ui.training import status_html
+from lenet_widgets.ui.status import status_html
 
 __all__ = ["FilterHistoryPanel"]
 

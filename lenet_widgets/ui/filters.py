@@ -47,6 +47,7 @@ from lenet_widgets.plotting.filters import (
 )
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.figure_view import FigureView
+from lenet_widgets.ui.status import status_html
 
 __all__ = ["FilterExplorer"]
 
@@ -366,7 +367,7 @@ class FilterExplorer(widgets.VBox):
 
     def _show_error(self, error: Exception | str) -> None:
         self._progress.bar_style = "danger"
-        self._status.value = f"<span style='color:#d62728'>{html.escape(str(error))}</span>"
+        self._status.value = status_html(str(error), "error")
 
     # ------------------------------------------------------------------ drawing
 

@@ -16,7 +16,7 @@ from lenet_widgets.core.persistence import (
     save_model,
 )
 from lenet_widgets.text import model_line
-from lenet_widgets.ui.training import status_html
+from lenet_widgets.ui.status import status_html
 
 __all__ = ["SavePanel", "describe_line"]
 

@@ -25,6 +25,7 @@ from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.core.structure import model_graph
 from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_model
 from lenet_widgets.ui.cache import RecentCache
+from lenet_widgets.ui.status import status_html
 
 __all__ = ["OPTION_LABELS", "StructurePanel"]
 
@@ -39,7 +40,6 @@ OPTION_LABELS = {
 }
 """The on/off options of ``plot_model`` and their toggle labels."""
 
-_ERROR_STYLE = "color:#b00020"
 
 PICTURE_CACHE_SIZE = 64
 """Pictures kept per panel: every toggle combination a lesson visits, not every dpi ever."""
@@ -227,13 +227,12 @@ class StructurePanel(widgets.VBox):
         except (ValueError, OSError, ImportError) as error:
             self._set_status(f"Could not save: {error}", error=True)
             return
-        self._set_status(f"Saved {html.escape(str(path.resolve()))} ({picture.engine}).")
+        self._set_status(f"Saved {path.resolve()} ({picture.engine}).")
 
     # ------------------------------------------------------------------ drawing
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
-        style = _ERROR_STYLE if error else "color:#333"
-        self._status.value = f"<span style='{style}'>{html.escape(text)}</span>"
+        self._status.value = status_html(text, "error" if error else "info")
 
     def _layer_names(self) -> list[str]:
         model = self.model
@@ -275,9 +274,7 @@ class StructurePanel(widgets.VBox):
             try:
                 report = layer_report(model, layer)
             except (KeyError, ValueError) as error:
-                self._inspector_text.value = (
-                    f"<span style='{_ERROR_STYLE}'>{html.escape(str(error))}</span>"
-                )
+                self._inspector_text.value = status_html(str(error), "error")
                 return
             shown = (report.html, _png(report.histograms), _png(report.kernels))
             self._inspector_cache.put(key, shown)
@@ -294,7 +291,7 @@ class StructurePanel(widgets.VBox):
         try:
             report = compare_models(self.model, self.compare_to, rankdir=self._rankdir.value)
         except (ValueError, OSError) as error:
-            self._diff_text.value = f"<span style='{_ERROR_STYLE}'>{html.escape(str(error))}</span>"
+            self._diff_text.value = status_html(str(error), "error")
             self._diff_box.layout.display = ""
             return
         self._diff_text.value = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Sequence
 
@@ -22,16 +21,11 @@ from lenet_widgets.core.training import TrainingMonitor, evaluate, model_io, tra
 from lenet_widgets.plotting.training import draw_training_curves, update_training_curves
 from lenet_widgets.text import plural
 from lenet_widgets.ui.figure_view import FigureView
+from lenet_widgets.ui.status import status_html
 
-__all__ = ["TrainingPanel", "status_html"]
+__all__ = ["TrainingPanel"]
 
 SUBSET_CHOICES = (("1,000 images", 1000), ("5,000", 5000), ("10,000", 10000), ("all", 0))
-
-
-def status_html(message: str, kind: str = "info") -> str:
-    """An HTML status line: grey for info, green for success, red for errors."""
-    colour = {"info": "#444", "ok": "#1a7f37", "error": "#b3261e"}[kind]
-    return f'<span style="color:{colour}">{html.escape(message)}</span>'
 
 
 def _format_seconds(seconds: float | None) -> str:
