@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	  echo "python3 -m venv failed; installing python3-venv (Debian/Ubuntu)"; \
 	  apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,netron]'
+	@# PYTHONWARNINGS: setuptools' generic 'editable install' banner is noise for a newcomer.
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[cpu,dev,netron]'
 	@touch $(STAMP)
 
 install: $(STAMP)
