@@ -23,6 +23,7 @@ EXPECTED = [
     "03_plot_the_model.ipynb",
     "04_filter_visualization.ipynb",
     "05_classroom_lab.ipynb",
+    "dashboard.ipynb",  # The Voila page: lw.lab() with words for a page without code.
 ]
 CELL_TIMEOUT = 600
 

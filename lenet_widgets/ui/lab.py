@@ -11,6 +11,7 @@ from lenet_widgets import config
 from lenet_widgets.core.data import Dataset, load_dataset
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.persistence import load_model
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.feature_maps import FeatureMapsPanel
 from lenet_widgets.ui.filter_history import FilterHistoryPanel
 from lenet_widgets.ui.filters import FilterExplorer
@@ -88,6 +89,7 @@ class LeNetLab(widgets.Tab):
         self.saving.observe(self._on_panel_replaced_model, names="model")
         self.training.observe(self._on_training_finished, names="runs_finished")
         self.training.observe(self._on_training_running, names="running")
+        fit_labels(self)  # No control label cut off ("learning r…"), whatever a panel set.
         # The first filter picture is computed in a thread. Wait for it here, so the
         # dashboard is complete when the cell returns: Voila snapshots widget states
         # after the cell ran, and an update sent before its page connects is lost
