@@ -17,7 +17,6 @@ from lenet_widgets.core.filters import (
     Jitter,
     TotalVariation,
     filter_count,
-    maximize_filters,
     preset_arguments,
     top_activating_examples,
     visualizable_layers,
@@ -25,6 +24,16 @@ from lenet_widgets.core.filters import (
 from lenet_widgets.core.model import set_metadata
 
 layers = keras.layers
+
+
+def maximize_filters(*args, **kwargs):
+    """The engine without a preset (plain ascent, no clipping), as the references below.
+
+    The library default (``DEFAULT_PRESET``, kept in range) is tested in
+    ``test_filters_oracle.py`` and at the end of this file.
+    """
+    kwargs.setdefault("preset", None)
+    return core_filters.maximize_filters(*args, **kwargs)
 
 
 def _start(shape, seed, index, low=0.0, high=1.0):

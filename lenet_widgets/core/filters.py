@@ -40,9 +40,12 @@ import tensorflow as tf
 from lenet_widgets.core.model import check_finite_weights, input_range
 
 __all__ = [
+    "DEAD_TESTS",
+    "DEFAULT_PRESET",
     "INITS",
     "MAX_RESULT_BYTES",
     "MAX_STEPS",
+    "OBJECTIVES",
     "PRESETS",
     "PROGRESS_EVERY",
     "Blur",
@@ -62,6 +65,23 @@ __all__ = [
     "top_activating_examples",
     "visualizable_layers",
 ]
+
+OBJECTIVES = ("channel", "neuron")
+"""What is maximized: a channel's mean over all positions, or its centre neuron only.
+
+``"neuron"`` is Lucid's neuron objective: the one spatial position at the centre
+``(H' // 2, W' // 2)`` of the channel, which gives a localized pattern the size of
+the unit's receptive field. For a Dense layer both are the unit itself.
+"""
+
+DEAD_TESTS = ("data", "start")
+"""How ``FilterResult.dead`` was decided.
+
+``"data"``: no given input image (nor the optimized image) makes the unit positive
+anywhere: truly dead on that data. ``"start"``: no data was given; the unit stayed
+<= 0 and no gradient ever reached it from the start image: *inactive at the start*,
+which a real digit may still activate.
+"""
 
 INITS = ("noise", "chapter", "grey")
 """Start images: small noise around mid-range, the chapter's 128 + [0, 20), flat mid-grey."""
@@ -170,8 +190,14 @@ class TotalVariation:
 
 @dataclass(frozen=True)
 class ClipToRange:
-    """After each step clip pixels into the model's input range."""
+    """After each step clip pixels into the model's input range (a projection).
 
+    With ``project=True`` the step also ignores the gradient of pixels that sit at a
+    bound and are pushed outwards (they cannot move), so the step, of RMS
+    ``step_size``, goes to the pixels that can: projected gradient ascent.
+    """
+
+    project: bool = True
     stage = "update"
 
     def __call__(self, images, context: StepContext):
@@ -194,30 +220,43 @@ class Preset:
     step_size: float = 1.0
     regularizers: tuple = ()
 
+    @property
+    def in_range(self) -> bool:
+        """Whether its images stay inside the model's input range (projected after each step)."""
+        return (
+            self.init != "chapter"
+            and bool(self.regularizers)
+            and (isinstance(self.regularizers[-1], ClipToRange))
+        )
+
 
 PRESETS: dict[str, Preset] = {
+    # The book's recipe, explicit only: its pixels leave the input range within a few steps.
     "chapter": Preset(
-        "the chapter: 128 + [0, 20) grey start, step 1.0, no regularizer",
+        "the chapter: 128 + [0, 20) grey start, step 1.0, no regularizer (leaves the range)",
         init="chapter",
         step_fraction=None,
         step_size=1.0,
     ),
-    "plain": Preset("start in the input range, step 5% of the range, no regularizer"),
-    # Tuned on a LeNet trained 1 epoch on MNIST, 100 steps (see the README): no clipping,
-    # so convolution filters keep their contrast and show clean stripes and grids.
-    "mnist": Preset(
-        "tuned for small grey 28x28 nets: step 2% of the range, jitter 1 px, "
-        "decay 0.002, blur 0.3 every 4 steps",
-        step_fraction=0.02,
-        regularizers=(Jitter(1), Decay(0.002), Blur(0.3, every=4)),
+    "plain": Preset(
+        "plain ascent inside the input range: step 5% of the range, projected to the range",
+        regularizers=(ClipToRange(),),
     ),
-    # Clipped to the input range: clean, flat digit strokes for dense units and classes.
+    "mnist": Preset(
+        "tuned for small grey 28x28 nets, inside the input range: step 2% of the range, "
+        "projected to the range",
+        step_fraction=0.02,
+        regularizers=(ClipToRange(),),
+    ),
     "smooth": Preset(
         "clean strokes for dense units and classes: jitter, decay, blur, clipped to the range",
         step_fraction=0.05,
         regularizers=(Jitter(1), Decay(0.005), Blur(0.3, every=8), ClipToRange()),
     ),
 }
+
+DEFAULT_PRESET = "mnist"
+"""The preset used when none is named (library, FilterExplorer, ``lab()``, CLI): in range."""
 
 
 def preset_arguments(name: str, model: keras.Model) -> dict[str, Any]:
@@ -328,13 +367,52 @@ def _find_layer(model: keras.Model, name: str) -> tuple[list[keras.Model], keras
 def _softmax_layer(layer: keras.layers.Layer) -> bool:
     activation = getattr(layer, "activation", None)
     name = getattr(activation, "__name__", str(activation))
-    return type(layer).__name__ == "Softmax" or name in _SOFTMAX_NAMES
+    kind = type(layer).__name__
+    # A convolution with a fused softmax has no separate logits: its channels are maximized.
+    return kind == "Softmax" or (kind in ("Dense", "Activation") and name in _SOFTMAX_NAMES)
+
+
+def _channels_first(layer: keras.layers.Layer) -> bool:
+    """Whether a rank-4 layer output holds its channels on axis 1 (``channels_first``).
+
+    Layers without a ``data_format`` (activations, batch normalization...) take it
+    from the layer feeding them.
+    """
+    for _ in range(100):  # Walk back through format-less layers; a cycle cannot happen.
+        data_format = getattr(layer, "data_format", None)
+        if data_format is not None:
+            return data_format == "channels_first"
+        try:
+            parents = layer._inbound_nodes[0].parent_nodes
+        except (AttributeError, IndexError):
+            return False
+        if not parents or parents[0].operation is None:
+            return False
+        layer = parents[0].operation
+    return False
 
 
 def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
-    """A callable image batch -> activations of ``name`` (pre-softmax for softmax layers)."""
+    """A callable image batch -> activations of ``name`` (pre-softmax for softmax layers).
+
+    Rank-4 outputs are always returned channels-last ``(N, H', W', C)``: a
+    ``channels_first`` layer's output is transposed.
+    """
     chain, layer = _find_layer(model, name)
     kind = "logit" if _softmax_layer(layer) else ("channel" if _output_rank(layer) == 4 else "unit")
+    if kind != "unit" and _output_rank(layer) == 4 and _channels_first(layer):
+        before_transpose, kind = _build_truncated_as_stored(chain, layer, kind)
+
+        def transposed(images):
+            return tf.transpose(before_transpose(images), [0, 2, 3, 1])
+
+        return transposed, kind
+    return _build_truncated_as_stored(chain, layer, kind)
+
+
+def _build_truncated_as_stored(
+    chain: list[keras.Model], layer: keras.layers.Layer, kind: str
+) -> tuple[Callable, str]:
     if kind == "logit":
         if isinstance(layer, keras.layers.Dense):
             dense = layer
@@ -464,14 +542,18 @@ def _nested_input(outer: keras.Model, inner: keras.Model):
 
 
 def filter_count(model: keras.Model, layer: str) -> int:
-    """Number of filters (channels) or units of a layer (classes for a softmax output)."""
+    """Number of filters (channels) or units of a layer (classes for a softmax output).
+
+    The channel axis of a ``channels_first`` layer is axis 1, else the last axis.
+    """
     _check_model(model)
     _, found = _find_layer(model, layer)
     if isinstance(found, keras.layers.Dense):
         return int(found.units)
-    if _softmax_layer(found):  # Separate softmax: its input holds the logits.
-        return int(found.input.shape[-1])
-    return int(found.output.shape[-1])
+    tensor = found.input if _softmax_layer(found) else found.output  # Softmax: its logits.
+    if len(tensor.shape) == 4 and _channels_first(found):
+        return int(tensor.shape[1])
+    return int(tensor.shape[-1])
 
 
 # --------------------------------------------------------------------------- compiled steps
@@ -485,22 +567,24 @@ general path (full layer output, then a gather)."""
 _COMPILED_LOCK = threading.Lock()
 
 
-def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[Any, Any, str]:
-    """Compiled ascent loop and final forward pass, cached per model/layer/regularizers.
+def _compiled_for(
+    model: keras.Model, layer: str, regularizers: tuple, objective: str = "channel"
+) -> tuple[Any, Any, str]:
+    """Compiled ascent loop and forward pass, cached per model/layer/regularizers/objective.
 
     ``ascend(images, chosen, step_size, low, high, start, count)`` runs ``count``
     ascent steps (numbered from ``start``) inside ONE graph call (a ``tf.while_loop``
     writing each step's images, activations and gradient RMS into ``TensorArray``s),
     so a request costs one Python -> graph call per progress report, not one per step,
-    and nothing is copied to NumPy until the chunk is done. ``final(images, chosen,
-    low, high, number)`` is the activation of the last images (forward only, input
-    regularizers applied as for step ``number``). Both have fixed input signatures
-    (any number of filters): traced once. The truncated model shares the model's
-    layers, so new weights are used at once.
+    and nothing is copied to NumPy until the chunk is done. The activation written for
+    step ``s`` is that of the image of step ``s`` itself (not of its jittered copy).
+    ``forward(images, chosen)`` is the objective of each image (forward only). Both have
+    fixed input signatures (any number of filters): traced once. The truncated model
+    shares the model's layers, so new weights are used at once.
     """
     with _COMPILED_LOCK:
         per_model = _COMPILED.setdefault(model, {})
-        key = (layer, regularizers)
+        key = (layer, regularizers, objective)
         if key in per_model:
             return per_model[key]
         truncated, kind = _build_truncated(model, layer)
@@ -508,42 +592,65 @@ def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[
         inputs = [r for r in regularizers if r.stage == "input"]
         penalties = [r for r in regularizers if r.stage == "penalty"]
         updates = [r for r in regularizers if r.stage == "update"]
+        project = any(isinstance(r, ClipToRange) and r.project for r in updates)
         shape = tuple(int(size) for size in model.inputs[0].shape[1:])
         image_spec = tf.TensorSpec((None, *shape), tf.float32)
         chosen_spec = tf.TensorSpec((None,), tf.int32)
         scalar = tf.TensorSpec((), tf.float32)
         integer = tf.TensorSpec((), tf.int32)
 
-        def objective(outputs, chosen):
-            # Image i's own filter: outputs[i, ..., chosen[i]] (a gather, cheaper than a mask).
-            picked = tf.gather(outputs, chosen, axis=len(outputs.shape) - 1, batch_dims=1)
-            return tf.reduce_mean(picked, [1, 2]) if len(outputs.shape) == 4 else picked
-
-        def shown_activation(images, chosen, context):
-            shown = images
-            for regularizer in inputs:
-                shown = regularizer(shown, context)
+        def own_maps(images, chosen):
+            """Image i's own filter: ``(F, H', W')`` maps, or ``(F,)`` units."""
             if own_channel is not None:
-                return tf.reduce_mean(own_channel(shown, chosen), [1, 2])
-            return objective(truncated(shown), chosen)
+                return own_channel(images, chosen)
+            outputs = truncated(images)
+            # outputs[i, ..., chosen[i]]: a gather, cheaper than a mask.
+            return tf.gather(outputs, chosen, axis=len(outputs.shape) - 1, batch_dims=1)
+
+        def reduce(maps):
+            if len(maps.shape) == 1:  # Dense units: the unit itself for every objective.
+                return maps
+            if objective == "neuron":
+                size = tf.shape(maps)
+                return maps[:, size[1] // 2, size[2] // 2]
+            return tf.reduce_mean(maps, [1, 2])
+
+        def forward(images, chosen):
+            return reduce(own_maps(images, chosen))
 
         def step(images, chosen, step_size, context):
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(images)
-                activation = shown_activation(images, chosen, context)
+                shown = images
+                for regularizer in inputs:
+                    shown = regularizer(shown, context)
+                activation = forward(shown, chosen)
                 total = activation
                 for regularizer in penalties:
                     total = total - regularizer(images, context)
                 summed = tf.reduce_sum(total)  # Images are independent: one gradient per image.
             gradient = tape.gradient(summed, images)
             rms = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True))
-            moved = images + step_size * gradient / (rms + 1e-5)
+            if project:
+                # Projected gradient: a pixel at a bound that the gradient pushes outwards
+                # cannot move, so it takes no share of the step (the others move further).
+                blocked = ((images <= context.low) & (gradient < 0)) | (
+                    (images >= context.high) & (gradient > 0)
+                )
+                free = tf.where(blocked, tf.zeros_like(gradient), gradient)
+                norm = tf.sqrt(tf.reduce_mean(tf.square(free), axis=[1, 2, 3], keepdims=True))
+                moved = images + step_size * free / (norm + 1e-5)
+            else:
+                moved = images + step_size * gradient / (rms + 1e-5)
             for regularizer in updates:
                 moved = regularizer(moved, context)
+            if inputs:  # The activation of the image itself, not of its shifted copy.
+                activation = forward(images, chosen)
             return moved, activation, tf.reshape(rms, [-1])
 
         @tf.function(
-            input_signature=[image_spec, chosen_spec, scalar, scalar, scalar, integer, integer]
+            input_signature=[image_spec, chosen_spec, scalar, scalar, scalar, integer, integer],
+            autograph=False,
         )
         def ascend(images, chosen, step_size, low, high, start, count):
             history = tf.TensorArray(tf.float32, size=count, element_shape=images.shape)
@@ -569,11 +676,10 @@ def _compiled_for(model: keras.Model, layer: str, regularizers: tuple) -> tuple[
             )
             return last, history.stack(), activations.stack(), sizes.stack()
 
-        @tf.function(input_signature=[image_spec, chosen_spec, scalar, scalar, integer])
-        def final(images, chosen, low, high, number):
-            return shown_activation(images, chosen, StepContext(low, high, number))
-
-        per_model[key] = (ascend, final, kind)
+        compiled_forward = tf.function(
+            forward, input_signature=[image_spec, chosen_spec], autograph=False
+        )
+        per_model[key] = (ascend, compiled_forward, kind)
         return per_model[key]
 
 
@@ -590,12 +696,22 @@ class FilterResult:
         filters: filter indices, shape ``(F,)``.
         images: float32 ``(steps + 1, F, height, width, channels)``; ``images[s]`` is the
             batch after ``s`` steps.
-        activations: float32 ``(steps + 1, F)``; ``activations[s, i]`` is the activation of
-            ``images[s, i]`` for filter ``filters[i]``.
+        activations: float32 ``(steps + 1, F)``; ``activations[s, i]`` is the objective
+            (channel mean, or centre neuron) of exactly ``images[s, i]`` for filter
+            ``filters[i]``.
         gradient_rms: float32 ``(steps, F)``, the gradient size before normalization.
-        dead: bool ``(F,)``: activation <= 0 at the end and no gradient at any step.
+        dead: bool ``(F,)``: see ``dead_test`` for what was checked.
         input_range: ``(low, high)`` of the model's inputs.
-        settings: the settings used (steps, step_size, seed, init, regularizers).
+        settings: the settings used (preset, steps, step_size, seed, init, regularizers,
+            objective).
+        in_range: every kept image of every step lies inside ``input_range`` (the model
+            can see such inputs); False when the pixels left it (e.g. the ``chapter`` preset).
+        image_span: ``(min, max)`` of all kept pixels.
+        objective: ``"channel"`` or ``"neuron"`` (see ``OBJECTIVES``).
+        dead_test: ``"data"`` (dead: no given image nor the optimized one makes the unit
+            positive anywhere) or ``"start"`` (no data given: *inactive at the start*, the
+            unit stayed <= 0 and got no gradient from the start image; a real digit may
+            still activate it). See ``DEAD_TESTS``.
     """
 
     layer: str
@@ -607,6 +723,10 @@ class FilterResult:
     dead: np.ndarray
     input_range: tuple[float, float]
     settings: dict = field(default_factory=dict)
+    in_range: bool = True
+    image_span: tuple[float, float] = (0.0, 0.0)
+    objective: str = "channel"
+    dead_test: str = "start"
 
     @property
     def steps(self) -> int:
@@ -688,14 +808,22 @@ def maximize_filters(
     layer: str,
     filters: Sequence[int] | None = None,
     steps: int = 20,
-    step_size: float = 1.0,
+    step_size: float | None = None,
     seed: int = 0,
-    init: str = "noise",
-    regularizers: Sequence[Callable] = (),
+    init: str | None = None,
+    regularizers: Sequence[Callable] | None = None,
     progress: Callable[[int, int], Any] | None = None,
     progress_every: int = PROGRESS_EVERY,
+    *,
+    preset: str | None = DEFAULT_PRESET,
+    objective: str = "channel",
+    data: np.ndarray | None = None,
 ) -> FilterResult:
     """Find, by gradient ascent, the image that most activates each filter of a layer.
+
+    Called with no settings it uses ``DEFAULT_PRESET``, whose images stay inside the
+    model's input range at every step. ``step_size``, ``init`` and ``regularizers``
+    given explicitly replace the preset's.
 
     Args:
         model: a built Keras model with one image input ``(H, W, C)``.
@@ -703,21 +831,41 @@ def maximize_filters(
             A softmax output is maximized before the softmax (class logits).
         filters: filter (channel, unit, class) indices; default all.
         steps: number of ascent steps (0 gives the start images).
-        step_size: how far each step moves an image (RMS of the change, in input units).
+        step_size: how far each step moves an image (RMS of the change, in input units);
+            default the preset's.
         seed: start noise seed; a filter's start image depends only on seed and its index.
-        init: ``"noise"`` (default, inside ``input_range(model)``), ``"chapter"`` or ``"grey"``.
-        regularizers: ``Jitter``, ``Decay``, ``Blur``, ``TotalVariation``, ``ClipToRange``...
+        init: ``"noise"`` (inside ``input_range(model)``), ``"chapter"`` or ``"grey"``;
+            default the preset's.
+        regularizers: ``Jitter``, ``Decay``, ``Blur``, ``TotalVariation``, ``ClipToRange``...;
+            default the preset's.
         progress: called as ``progress(step, steps)`` every ``progress_every`` steps and
             after the last one; return ``False`` to cancel (raises
             ``FilterSearchCancelledError``).
         progress_every: steps run per compiled call when ``progress`` is given (without
             ``progress`` all steps run in one call). Results do not depend on it.
+        preset: a name of ``PRESETS`` giving the defaults above, or ``None`` for plain
+            ascent (noise start, step 5% of the range, no regularizer, no clipping).
+        objective: ``"channel"`` (mean over all positions) or ``"neuron"`` (the centre
+            position only); see ``OBJECTIVES``.
+        data: optional images ``(N, H, W, C)`` in the model's input range (e.g. test
+            digits): a unit is then ``dead`` only when none of them (nor its optimized
+            image) makes it positive anywhere. Without data, ``dead`` means inactive at
+            the start (see ``FilterResult.dead_test``).
 
     Returns:
         A ``FilterResult`` with the images and activations at every step.
     """
     _check_model(model)
-    regularizers = tuple(regularizers)
+    if objective not in OBJECTIVES:
+        raise FilterError(f"objective is {objective!r}; expected one of {OBJECTIVES}.")
+    low, high = input_range(model)
+    if preset is None:
+        defaults = {"init": "noise", "step_size": 0.05 * (high - low), "regularizers": ()}
+    else:
+        defaults = preset_arguments(preset, model)
+    init = defaults["init"] if init is None else init
+    step_size = defaults["step_size"] if step_size is None else step_size
+    regularizers = tuple(defaults["regularizers"] if regularizers is None else regularizers)
     _check_settings(steps, step_size, seed, regularizers)
     if (
         isinstance(progress_every, bool)
@@ -730,6 +878,8 @@ def maximize_filters(
     available = filter_count(model, layer)
     chosen = _check_filters(filters, available, layer)
     shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    if data is not None:
+        data = _check_images(model, data, "data")
     per_step = len(chosen) * int(np.prod(shape)) * 4
     if (steps + 1) * per_step > MAX_RESULT_BYTES:
         most = MAX_RESULT_BYTES // per_step - 1
@@ -742,8 +892,7 @@ def maximize_filters(
         check_finite_weights(model)
     except ValueError as error:
         raise FilterError(str(error)) from None
-    ascend, final, kind = _compiled_for(model, layer, regularizers)
-    low, high = input_range(model)
+    ascend, forward, kind = _compiled_for(model, layer, regularizers, objective)
     images = initial_images(chosen, shape, (low, high), init, seed)
     indices = tf.constant(chosen, dtype=tf.int32)
     limits = (tf.constant(float(low)), tf.constant(float(high)))
@@ -766,16 +915,27 @@ def maximize_filters(
         done += count
         if progress is not None and progress(done, steps) is False:
             raise FilterSearchCancelledError(f"cancelled after {done} of {steps} steps")
-    # The last images' activation: forward only, input regularizers as for step ``steps``.
-    activations[steps] = final(current, indices, *limits, tf.constant(steps)).numpy()
-    no_gradient = np.all(gradient_rms == 0, axis=0) if steps else np.zeros(len(chosen), bool)
-    dead = (activations[steps] <= 0) & no_gradient
+    activations[steps] = forward(current, indices).numpy()  # The last images: forward only.
+    if data is None:
+        no_gradient = np.all(gradient_rms == 0, axis=0) if steps else np.zeros(len(chosen), bool)
+        dead = (activations[steps] <= 0) & no_gradient
+    else:
+        dead = ~np.any(activations > 0, axis=0)
+        if dead.any():  # Candidates only: any given image, or the optimized ones, positive?
+            candidates = chosen[dead]
+            fires = _fires_anywhere(model, layer, data, candidates)
+            fires |= _fires_anywhere(model, layer, all_images[steps], candidates)
+            dead[dead] = ~fires
+    span = (float(all_images.min()), float(all_images.max()))
+    tolerance = 1e-6 * max(abs(low), abs(high), high - low)
     settings = {
+        "preset": preset,
         "steps": int(steps),
         "step_size": float(step_size),
         "seed": int(seed),
         "init": init,
         "regularizers": regularizers,
+        "objective": objective,
     }
     return FilterResult(
         layer=layer,
@@ -787,7 +947,65 @@ def maximize_filters(
         dead=dead,
         input_range=(low, high),
         settings=settings,
+        in_range=bool(span[0] >= low - tolerance and span[1] <= high + tolerance),
+        image_span=span,
+        objective=objective,
+        dead_test="start" if data is None else "data",
     )
+
+
+def _check_images(model: keras.Model, images: Any, name: str) -> np.ndarray:
+    """``images`` as float32 ``(N, H, W, C)`` of the model's input shape and range."""
+    shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    array = np.asarray(images)
+    if array.ndim != 4 or array.shape[1:] != shape or len(array) == 0:
+        raise FilterError(
+            f"{name} have shape {array.shape}; expected (N, {', '.join(map(str, shape))}) with "
+            f"N > 0, the input shape of model {model.name!r}."
+        )
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise FilterError(f"{name} have dtype {array.dtype}; expected real numbers.")
+    array = array.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise FilterError(f"{name} hold NaN or infinite values; expected finite pixels.")
+    low, high = input_range(model)
+    found_low, found_high = float(array.min()), float(array.max())
+    tolerance = 1e-3 * (high - low)
+    if found_low < low - tolerance or found_high > high + tolerance:
+        raise FilterError(
+            f"{name} pixels span [{found_low:g}, {found_high:g}]; expected the input range "
+            f"[{low:g}, {high:g}] of model {model.name!r} (scale them as for training, "
+            "e.g. prepare_images)."
+        )
+    return array
+
+
+_FIRES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fires_anywhere(
+    model: keras.Model, layer: str, images: np.ndarray, chosen: np.ndarray, batch_size: int = 500
+) -> np.ndarray:
+    """Bool ``(F,)``: is filter ``chosen[i]`` > 0 at some position of some image?"""
+    with _COMPILED_LOCK:
+        per_model = _FIRES.setdefault(model, {})
+        if layer not in per_model:
+            truncated, _ = _build_truncated(model, layer)
+
+            @tf.function(reduce_retracing=True, autograph=False)
+            def largest(batch):
+                outputs = truncated(batch)
+                return tf.reduce_max(outputs, axis=list(range(len(outputs.shape) - 1)))
+
+            per_model[layer] = largest
+        largest = per_model[layer]
+    fires = np.zeros(len(chosen), bool)
+    for start in range(0, len(images), batch_size):
+        batch = tf.constant(images[start : start + batch_size])
+        fires |= largest(batch).numpy()[chosen] > 0
+        if fires.all():
+            break
+    return fires
 
 
 # --------------------------------------------------------------------------- dataset examples
@@ -821,12 +1039,11 @@ def top_activating_examples(
     """The ``count`` images that activate each filter most (mean activation, batched).
 
     Args:
-        images: prepared float images ``(N, H, W, C)`` (see ``prepare_images``).
+        images: prepared float images ``(N, H, W, C)`` of the model's input shape, inside
+            its input range (see ``prepare_images``); anything else raises ``FilterError``.
     """
     _check_model(model)
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or len(images) == 0:
-        raise FilterError(f"images have shape {images.shape}; expected (N, H, W, C) with N > 0.")
+    images = _check_images(model, images, "images")
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
         raise FilterError(f"count is {count!r}; expected an integer >= 1.")
     available = filter_count(model, layer)
