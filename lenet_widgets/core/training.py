@@ -15,9 +15,25 @@ import keras
 import numpy as np
 
 from lenet_widgets.core.data import prepare_images
-from lenet_widgets.core.model import check_finite_weights, epochs_trained, set_metadata
+from lenet_widgets.core.model import (
+    check_finite_weights,
+    epochs_trained,
+    metadata,
+    set_metadata,
+)
 
-__all__ = ["TrainingMonitor", "check_images", "check_labels", "evaluate", "model_io", "train"]
+__all__ = [
+    "TrainingMonitor",
+    "check_images",
+    "check_labels",
+    "epochs_after_fit",
+    "epochs_done",
+    "evaluate",
+    "model_io",
+    "optimizer_steps",
+    "tidy_epochs",
+    "train",
+]
 
 
 def model_io(model: keras.Model) -> tuple[tuple[int, ...], int]:
@@ -137,6 +153,7 @@ def train(
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
     start = epochs_trained(model)
+    steps_before = optimizer_steps(model)
     history = model.fit(
         x,
         y,
@@ -148,7 +165,8 @@ def train(
         verbose=verbose,
         shuffle=True,
     )
-    set_metadata(model, epochs_trained=start + len(history.epoch))
+    # A stopped epoch counts its fraction (1.2 epochs), not as a whole one.
+    set_metadata(model, epochs_trained=epochs_after_fit(model, history, steps_before))
     return history
 
 
@@ -167,26 +185,115 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict
     return {name: float(value) for name, value in results.items()}
 
 
+def optimizer_steps(model: keras.Model) -> int | None:
+    """The optimizer's step counter (one per batch trained), or None without an optimizer."""
+    optimizer = getattr(model, "optimizer", None)
+    try:
+        return int(optimizer.iterations.numpy())
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def epochs_done(model: keras.Model) -> float:
+    """Epochs a model has been trained through ``train``, a stopped epoch counting its fraction.
+
+    ``2.2`` means two whole epochs and a fifth of a third one (stopped after 16 of
+    79 batches). ``epochs_trained`` (``core.model``) is this rounded down: the
+    number Keras continues its epoch numbering from.
+    """
+    value = metadata(model).get("epochs_trained", 0)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if np.isfinite(value) and value > 0 else 0.0
+
+
+def tidy_epochs(value: float) -> float | int:
+    """An epoch count to store: an int when (within rounding) whole, else 4 decimals."""
+    value = round(float(value), 4)
+    nearest = round(value)
+    return int(nearest) if abs(value - nearest) < 1e-3 else value
+
+
+def epochs_after_fit(model: keras.Model, history, steps_before: int | None) -> float | int:
+    """Epochs trained after a ``fit`` call: those before plus the batches it ran, as epochs.
+
+    Keras counts an epoch that a callback stopped after 2 of 79 batches as a whole
+    one (``history.epoch``); the optimizer's step counter says how far it got.
+
+    Args:
+        model: the model, right after ``fit``.
+        history: the ``History`` that ``fit`` returned.
+        steps_before: ``optimizer_steps(model)`` right before ``fit``.
+    """
+    ran = float(len(history.epoch))
+    per_epoch = int((getattr(history, "params", None) or {}).get("steps") or 0)
+    steps_after = optimizer_steps(model)
+    if per_epoch > 0 and steps_before is not None and steps_after is not None:
+        ran = min(ran, (steps_after - steps_before) / per_epoch)
+    return tidy_epochs(epochs_done(model) + max(ran, 0.0))
+
+
 class TrainingMonitor(keras.callbacks.Callback):
-    """Records training as it happens, throttles updates, and stops on request.
+    """Records training as it happens, throttles updates, validates, and stops on request.
 
     The widgets' training panel attaches one to ``train``; it holds no widget
-    code. ``on_update`` is called at most ``updates_per_second`` times a second
-    and at every epoch end, always from the training thread.
+    code. ``on_update`` is called at most ``updates_per_second`` times a second,
+    at every epoch end and when validation starts and ends, always from the
+    training thread.
+
+    Stop: ``request_stop`` may come at any moment, even before Keras calls
+    ``on_train_begin`` (the request is kept until the run it stopped ends, or
+    ``clear_stop``). Training stops after the batch in progress; an epoch
+    stopped part-way is not validated, and a validation in progress is
+    abandoned between two chunks (its partial numbers are never reported).
+
+    Validation: give ``validation_data`` here (not to ``fit``) and the monitor
+    evaluates it at the end of every *completed* epoch, in chunks of
+    ``validation_chunk`` images so a Stop is honoured within one chunk. When
+    ``fit`` validates instead (``validation_data`` passed to ``train``), its
+    values are recorded the same way, and a Stop during that validation
+    discards them.
+
+    Args:
+        on_update: called with the monitor (from the training thread).
+        updates_per_second: the most ``on_update`` calls per second while training.
+        validation_data: ``(images, labels)`` evaluated at each completed epoch end.
+        validation_chunk: images evaluated between two checks for a Stop.
 
     Attributes:
-        positions, loss, accuracy: per-batch running values; ``positions`` is
-            the fractional epoch (1.5 = half way through the second epoch), so
-            curves continue across calls to ``train``.
-        epoch_positions, val_loss, val_accuracy: one entry per completed epoch.
-        batch, batches_per_epoch, epoch, epochs: progress of the current call.
-        stopped: True once a requested stop took effect.
+        positions, loss, accuracy: per-batch running values; ``positions`` are
+            epochs trained (``1.5``: half way through the second epoch), counted
+            from the model's ``epochs_done`` so curves continue across calls,
+            also after a stop part-way through an epoch.
+        epoch_positions, val_loss, val_accuracy: one entry per validated epoch end.
+        batch, batches_per_epoch, epoch, epochs: progress of the current call
+            (``epoch`` is Keras' epoch index).
+        start_epochs: ``epochs_done(model)`` when the current call began.
+        stopped: True once a requested stop took effect in the current call.
+        stopped_batch: the batch of its epoch the run stopped after (None: not stopped).
+        validating: True while the monitor validates.
+        validation_skipped: True when the last epoch end's validation was skipped
+            or abandoned because of a Stop.
+        validated_images, validation_images: progress of the validation in progress.
     """
 
-    def __init__(self, on_update=None, updates_per_second: float = 4.0) -> None:
+    def __init__(
+        self,
+        on_update=None,
+        updates_per_second: float = 4.0,
+        *,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        validation_chunk: int = 2048,
+    ) -> None:
         super().__init__()
+        if int(validation_chunk) < 1:
+            raise ValueError(f"validation_chunk is {validation_chunk!r}; expected at least 1.")
         self.on_update = on_update
         self.interval = 1.0 / updates_per_second if updates_per_second > 0 else 0.0
+        self.validation_data = validation_data
+        self.validation_chunk = int(validation_chunk)
         self.positions: list[float] = []
         self.loss: list[float] = []
         self.accuracy: list[float] = []
@@ -197,21 +304,42 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.batches_per_epoch = 0
         self.epoch = 0
         self.epochs = 0
+        self.start_epochs = 0.0
         self.started_at = 0.0
         self.stopped = False
+        self.stopped_batch: int | None = None
+        self.validating = False
+        self.validation_skipped = False
+        self.validated_images = 0
+        self.validation_images = 0
         self._stop_requested = False
         self._last_update = 0.0
         self._first_epoch: int | None = None
+        self._batches_done = 0
+        self._first_batch_at: float | None = None
+        self._validation_seconds = 0.0
+        self._last_validation_seconds: float | None = None
+        self._keras_validation_cut = False
+        self._validation_started = 0.0
+        self._validated_epochs: set[int] = set()
         self._lock = threading.Lock()
 
+    # ------------------------------------------------------------------ requests
+
     def request_stop(self) -> None:
-        """Ask training to stop after the batch in progress (safe from any thread)."""
+        """Ask training to stop after the batch in progress (safe from any thread, any time)."""
         self._stop_requested = True
+
+    def clear_stop(self) -> None:
+        """Forget a stop request (call before starting a new run, not while one runs)."""
+        self._stop_requested = False
 
     @property
     def stop_requested(self) -> bool:
-        """True after ``request_stop`` until the next call to ``train`` begins."""
+        """True after ``request_stop`` until the run it stopped ends (or ``clear_stop``)."""
         return self._stop_requested
+
+    # ------------------------------------------------------------------ reading
 
     def curves(self) -> dict[str, tuple[float, ...]]:
         """A consistent copy of the recorded values, safe to read while training runs."""
@@ -232,53 +360,174 @@ class TrainingMonitor(keras.callbacks.Callback):
         done = (self.epoch - first) * self.batches_per_epoch + self.batch
         return min(done, total), total
 
+    @property
+    def epochs_done(self) -> float:
+        """Epochs the model has trained so far, fractions included (where the curves end)."""
+        first = self.epoch if self._first_epoch is None else self._first_epoch
+        fraction = self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0
+        return self.start_epochs + (self.epoch - first) + fraction
+
+    @property
+    def last_validation(self) -> tuple[float, float, float] | None:
+        """``(epochs, loss, accuracy)`` of the latest validation, or None before the first."""
+        with self._lock:
+            if not self.val_loss:
+                return None
+            return self.epoch_positions[-1], self.val_loss[-1], self.val_accuracy[-1]
+
     def seconds_left(self) -> float | None:
-        """Estimated seconds to the end of this call, from the batches done so far."""
+        """Estimated seconds to the end of this call, or None while there is no honest guess.
+
+        The first batch (which includes TensorFlow's graph tracing) is left out of
+        the rate, and no guess is made before three more batches and half a
+        second. Validations still to come are counted once one has been timed;
+        before that, the estimate covers training only. 0 once a stop is requested.
+        """
+        if self._stop_requested:
+            return 0.0
         done, total = self.progress()
-        if done <= 0 or total <= 0:
+        if total <= 0 or self._first_batch_at is None:
             return None
-        elapsed = time.perf_counter() - self.started_at
-        return elapsed / done * (total - done)
+        timed = self._batches_done - 1
+        elapsed = time.perf_counter() - self._first_batch_at - self._validation_seconds
+        if self.validating:
+            elapsed -= time.perf_counter() - self._validation_started
+        if timed < 3 or elapsed < 0.5:
+            return None
+        left = elapsed / timed * (total - done)
+        if self._last_validation_seconds is not None and self.validation_data is not None:
+            first = self.epoch if self._first_epoch is None else self._first_epoch
+            validations_left = self.epochs - first - len(self._validated_epochs)
+            left += max(validations_left, 0) * self._last_validation_seconds
+        return max(left, 0.0)
+
+    # ------------------------------------------------------------------ Keras hooks
 
     def on_train_begin(self, logs=None):
-        self._stop_requested = False
+        # A stop requested before this point (Train then Stop at once) is kept.
         self.stopped = False
+        self.stopped_batch = None
+        self.validating = False
+        self.validation_skipped = False
+        self._keras_validation_cut = False
         self.started_at = time.perf_counter()
+        self._first_batch_at = None
+        self._batches_done = 0
+        self._validation_seconds = 0.0
+        self._validated_epochs = set()
         params = self.params or {}
         self.batches_per_epoch = int(params.get("steps") or 0)
         self.epochs = int(params.get("epochs") or 0)
+        self.batch = 0
         self._first_epoch = None
+        self.start_epochs = epochs_done(self.model)
+        if self._stop_requested:
+            self.model.stop_training = True  # Keras still runs one batch before it looks.
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._first_epoch is None:
             self._first_epoch = epoch
         self.epoch = epoch
         self.batch = 0
+        self._keras_validation_cut = False
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
+        now = time.perf_counter()
         self.batch = batch + 1
+        self._batches_done += 1
+        if self._first_batch_at is None:
+            self._first_batch_at = now
         with self._lock:
-            self.positions.append(self.epoch + self.batch / max(self.batches_per_epoch, 1))
+            self.positions.append(self.epochs_done)
             self.loss.append(float(logs.get("loss", np.nan)))
             self.accuracy.append(float(logs.get("accuracy", np.nan)))
         if self._stop_requested:
-            self.model.stop_training = True
-            self.stopped = True
-        now = time.perf_counter()
+            self._stop_here()
         if self.on_update is not None and now - self._last_update >= self.interval:
             self._last_update = now
             self.on_update(self)
+        if self._stop_requested:  # Pressed while the update above ran: honour it now.
+            self._stop_here()
+
+    def on_test_batch_end(self, batch, logs=None):
+        # Keras' own validation (validation_data given to fit): cut short on Stop.
+        if self._stop_requested and not self.validating:
+            self.model.stop_evaluating = True
+            self._keras_validation_cut = True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        complete = self.batches_per_epoch > 0 and self.batch >= self.batches_per_epoch
         if "val_loss" in logs:
-            # A stopped epoch ends early: plot its validation where training stopped.
-            with self._lock:
-                position = self.positions[-1] if self.positions else float(epoch + 1)
-                self.epoch_positions.append(position)
-                self.val_loss.append(float(logs["val_loss"]))
-                self.val_accuracy.append(float(logs.get("val_accuracy", np.nan)))
+            if complete and not self._keras_validation_cut and not self._stop_requested:
+                self._record_validation(epoch, logs["val_loss"], logs.get("val_accuracy"))
+            else:
+                self.validation_skipped = True
+        elif self.validation_data is not None:
+            if complete and not self._stop_requested:
+                self._validate(epoch)
+            else:
+                self.validation_skipped = True
+        if self._stop_requested:
+            self.model.stop_training = True
+            self.stopped = True
+            if self.stopped_batch is None and not complete:
+                self.stopped_batch = self.batch
         if self.on_update is not None:
             self._last_update = time.perf_counter()
             self.on_update(self)
+
+    def on_train_end(self, logs=None):
+        self.validating = False
+        self._stop_requested = False  # This run honoured (or outlived) the request.
+
+    # ------------------------------------------------------------------ internals
+
+    def _stop_here(self) -> None:
+        self.model.stop_training = True
+        if not self.stopped:
+            self.stopped = True
+            self.stopped_batch = self.batch
+
+    def _record_validation(self, epoch: int, loss, accuracy) -> None:
+        with self._lock:
+            self.epoch_positions.append(self.epochs_done)
+            self.val_loss.append(float(loss))
+            self.val_accuracy.append(float(np.nan if accuracy is None else accuracy))
+        self._validated_epochs.add(epoch)
+        self.validation_skipped = False
+
+    def _validate(self, epoch: int) -> None:
+        """Evaluate ``validation_data`` chunk by chunk, abandoning it on a Stop."""
+        images, labels = self.validation_data
+        count = len(images)
+        self.validating = True
+        self.validated_images, self.validation_images = 0, count
+        self._validation_started = time.perf_counter()
+        if self.on_update is not None:
+            self._last_update = self._validation_started
+            self.on_update(self)
+        loss_sum = accuracy_sum = 0.0
+        try:
+            for start in range(0, count, self.validation_chunk):
+                if self._stop_requested:
+                    self.validation_skipped = True
+                    return
+                stop = min(start + self.validation_chunk, count)
+                results = evaluate(self.model, images[start:stop], labels[start:stop])
+                loss_sum += results["loss"] * (stop - start)
+                accuracy_sum += results.get("accuracy", np.nan) * (stop - start)
+                self.validated_images = stop
+                now = time.perf_counter()
+                if self.on_update is not None and now - self._last_update >= self.interval:
+                    self._last_update = now
+                    self.on_update(self)
+            if count:
+                self._record_validation(epoch, loss_sum / count, accuracy_sum / count)
+        finally:
+            seconds = time.perf_counter() - self._validation_started
+            self._validation_seconds += seconds
+            if not self.validation_skipped:
+                self._last_validation_seconds = seconds
+            self.validating = False
