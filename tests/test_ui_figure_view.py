@@ -113,8 +113,11 @@ def test_dashboard_has_no_fixed_width_label(tiny_lenet):
     labels = rng.integers(0, 3, 80).astype(np.uint8)
     board = LeNetLab(tiny_lenet, Dataset(images, labels, images, labels, "t"), filter_steps=2)
     board.wait()
-    fixed = []
-    stack = [board]
+    assert _fixed_width_labels(board) == []
+
+
+def _fixed_width_labels(root):
+    fixed, stack = [], [root]
     while stack:
         widget = stack.pop()
         stack.extend(getattr(widget, "children", ()))
@@ -122,4 +125,33 @@ def test_dashboard_has_no_fixed_width_label(tiny_lenet):
         labelled = getattr(widget, "description", "") and style is not None
         if labelled and style.has_trait("description_width"):
             fixed += [widget.description] if style.description_width != "initial" else []
-    assert fixed == []
+    return fixed
+
+
+def test_each_panel_on_its_own_has_no_fixed_width_label(tiny_lenet):
+    import numpy as np
+
+    from lenet_widgets.core.data import Dataset
+    from lenet_widgets.ui.feature_maps import FeatureMapsPanel
+    from lenet_widgets.ui.filter_history import FilterHistoryPanel
+    from lenet_widgets.ui.filters import FilterExplorer
+    from lenet_widgets.ui.save import SavePanel
+    from lenet_widgets.ui.structure import StructurePanel
+    from lenet_widgets.ui.training import TrainingPanel
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 12, 12), dtype=np.uint8)
+    labels = rng.integers(0, 3, 40).astype(np.uint8)
+    explorer = FilterExplorer(tiny_lenet, max_steps=2)
+    explorer.wait()
+    panels = [
+        TrainingPanel(tiny_lenet, Dataset(images, labels, images, labels, "t")),
+        SavePanel(tiny_lenet),
+        StructurePanel(tiny_lenet),
+        explorer,
+        FeatureMapsPanel(tiny_lenet, images, labels),
+        FilterHistoryPanel(tiny_lenet, steps=2),
+    ]
+    assert {type(panel).__name__: _fixed_width_labels(panel) for panel in panels} == {
+        type(panel).__name__: [] for panel in panels
+    }

@@ -8,6 +8,7 @@ import traitlets
 
 from lenet_widgets.core.activations import FeatureMapProbe
 from lenet_widgets.plotting.feature_maps import draw_feature_maps, update_feature_maps
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.status import status_html
 
@@ -60,6 +61,7 @@ class FeatureMapsPanel(widgets.VBox):
         widgets.link((self._index, "value"), (self, "index"))
         self._layer.observe(self._on_layer_chosen, names="value")
         self.children = [widgets.HBox([self._index, self._layer]), self._status, self._view.image]
+        fit_labels(self)
         self.model = model
 
     @property

@@ -11,6 +11,7 @@ from lenet_widgets.core.filter_history import FilterHistoryRecorder
 from lenet_widgets.core.filters import visualizable_layers
 from lenet_widgets.plotting.filters import plot_filter_grid, update_grid
 from lenet_widgets.text import plural
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.status import status_html
 
@@ -62,6 +63,7 @@ class FilterHistoryPanel(widgets.VBox):
             self._status,
             self._view.image,
         ]
+        fit_labels(self)
         self._wanted_layer = layer
         self.model = model
 

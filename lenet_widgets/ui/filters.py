@@ -46,6 +46,7 @@ from lenet_widgets.plotting.filters import (
     update_grid,
 )
 from lenet_widgets.ui.cache import RecentCache
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.status import status_html
 
@@ -188,6 +189,7 @@ class FilterExplorer(widgets.VBox):
             self._view.image,
             self._examples_view.image,
         )
+        fit_labels(self)
         if model is not None:
             self.model = model
 

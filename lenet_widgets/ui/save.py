@@ -16,6 +16,7 @@ from lenet_widgets.core.persistence import (
     save_model,
 )
 from lenet_widgets.text import model_line
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["SavePanel", "describe_line"]
@@ -69,6 +70,7 @@ class SavePanel(widgets.VBox):
             widgets.HBox([self._save_button, self._load_button]),
             self._status,
         ]
+        fit_labels(self)
         self.path = str(path)
         self.model = model
 

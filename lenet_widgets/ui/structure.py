@@ -25,6 +25,7 @@ from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.core.structure import model_graph
 from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_model
 from lenet_widgets.ui.cache import RecentCache
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["OPTION_LABELS", "StructurePanel"]
@@ -141,6 +142,7 @@ class StructurePanel(widgets.VBox):
             self._kernels,
             self._diff_box,
         )
+        fit_labels(self)
         if model is not None:
             self.model = model
         if compare_to is not None:

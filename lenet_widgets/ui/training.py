@@ -20,6 +20,7 @@ from lenet_widgets.core.model import (
 from lenet_widgets.core.training import TrainingMonitor, evaluate, model_io, train
 from lenet_widgets.plotting.training import draw_training_curves, update_training_curves
 from lenet_widgets.text import plural
+from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.status import status_html
 
@@ -138,6 +139,7 @@ class TrainingPanel(widgets.VBox):
             self._status,
             self._view.image,
         ]
+        fit_labels(self)
         self.model = model
         self._redraw()
 
