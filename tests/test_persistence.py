@@ -191,3 +191,203 @@ def test_untrained_model_round_trips_and_then_trains(tiny_lenet, tiny_data, tmp_
     images, labels = tiny_data
     train(reloaded, images, labels, epochs=1, batch_size=16, verbose=0)
     assert int(reloaded.optimizer.iterations.numpy()) == 4
+
+
+# ----------------------------------------------------------------------------- symlinks, modes
+
+
+def test_save_through_a_symlink_replaces_the_file_it_points_to(trained, tmp_path):
+    real_folder = tmp_path / "models"
+    real_folder.mkdir()
+    target = save_model(trained, real_folder / "lenet.keras")
+    link = tmp_path / "current.keras"
+    link.symlink_to(target)
+    before = target.read_bytes()
+    images = np.zeros((2, 12, 12, 1), "float32")
+    train(trained, images, np.zeros(2, "uint8"), epochs=1, batch_size=2, verbose=0)
+    assert save_model(trained, link) == link
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert target.read_bytes() != before
+    assert epochs_trained(load_model(target)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.keras", "models"]
+    assert sorted(p.name for p in real_folder.iterdir()) == ["lenet.keras"]
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".weights.h5"])
+def test_new_files_follow_the_umask_and_old_files_keep_their_mode(trained, tmp_path, suffix):
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        path = save_model(trained, tmp_path / f"model{suffix}")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # Like Keras' own save.
+        os.chmod(path, 0o640)
+        save_model(trained, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        os.umask(0o077)
+        fresh = save_model(trained, tmp_path / f"private{suffix}")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
+
+
+# ----------------------------------------------------------------------------- every failure
+
+
+_FULL_DISK_SCRIPT = """
+import resource, signal, sys
+from pathlib import Path
+import keras
+from lenet_widgets.core.model import build_lenet
+from lenet_widgets.core.persistence import ModelFileError, save_model
+
+keras.utils.set_random_seed(0)
+model = build_lenet((12, 12, 1), 3)
+path = Path(sys.argv[1])
+save_model(model, path)
+before = path.read_bytes()
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # Writes past the limit fail with EFBIG.
+resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+try:
+    save_model(model, path)
+except ModelFileError as error:
+    assert path.read_bytes() == before, "previous file changed"
+    assert str(path) in str(error), error
+    print("ModelFileError:", error)
+except BaseException as error:
+    print("ESCAPED", type(error).__name__, error)
+else:
+    print("SAVED")
+"""
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".weights.h5"])
+def test_a_full_disk_raises_model_file_error_and_keeps_the_file(tmp_path, suffix):
+    """A real write failure (file size limit, as a full disk): h5py raised RuntimeError."""
+    import subprocess
+    import sys
+
+    path = tmp_path / f"model{suffix}"
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("ModelFileError:"), result.stdout + result.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize(
+    "failure", [RuntimeError("Can't write data"), MemoryError(), AttributeError("x")]
+)
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".weights.h5"])
+def test_any_save_failure_is_a_model_file_error_naming_the_file(
+    trained, tmp_path, monkeypatch, suffix, failure
+):
+    path = save_model(trained, tmp_path / f"model{suffix}")
+    before = path.read_bytes()
+
+    def fail(self, *args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(type(trained), "save", fail)
+    monkeypatch.setattr(type(trained), "save_weights", fail)
+    with pytest.raises(ModelFileError, match=type(failure).__name__) as error:
+        save_model(trained, path)
+    assert str(path) in str(error.value)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".weights.h5"])
+def test_any_load_failure_is_a_model_file_error_naming_the_file(
+    trained, tmp_path, monkeypatch, suffix
+):
+    path = save_model(trained, tmp_path / f"model{suffix}")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("Unable to read data (HDF5 error)")
+
+    monkeypatch.setattr(keras.models, "load_model", fail)
+    monkeypatch.setattr(type(trained), "load_weights", fail)
+    with pytest.raises(ModelFileError, match="RuntimeError") as error:
+        load_model(path)
+    assert str(path) in str(error.value)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    folder = tmp_path / "my_models"
+    folder.mkdir()
+    with pytest.raises(ModelFileError, match="is a directory, not a model file"):
+        load_model(folder)
+
+
+# ----------------------------------------------------------------------------- optimizer record
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        lambda: keras.optimizers.SGD(0.02, momentum=0.9, nesterov=True),
+        lambda: keras.optimizers.RMSprop(0.002),
+        lambda: keras.optimizers.Adam(3e-4),
+    ],
+    ids=["sgd-nesterov", "rmsprop", "adam-3e-4"],
+)
+def test_weights_only_file_keeps_the_optimizer_kind_and_rate_and_says_it_starts_fresh(
+    tiny_lenet, tiny_data, tmp_path, optimizer
+):
+    import warnings
+
+    tiny_lenet.compile(
+        optimizer=optimizer(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    images, labels = tiny_data
+    train(tiny_lenet, images, labels, epochs=1, batch_size=16, verbose=0)
+    path = save_model(tiny_lenet, tmp_path / "model.weights.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # No "Skipping variable loading for optimizer".
+        reloaded = load_model(path)
+    before, after = tiny_lenet.optimizer.get_config(), reloaded.optimizer.get_config()
+    assert type(reloaded.optimizer) is type(tiny_lenet.optimizer)
+    for key in ("learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2"):
+        assert after.get(key) == pytest.approx(before.get(key)), key
+    info = describe_model(reloaded)
+    assert info["optimizer_state"] == "fresh" and info["optimizer_steps"] == 0
+    assert info["epochs_trained"] == 1
+    assert info["learning_rate"] == pytest.approx(float(tiny_lenet.optimizer.learning_rate))
+    assert describe_model(tiny_lenet)["optimizer_state"] is None
+    train(reloaded, images, labels, epochs=1, batch_size=16, verbose=0)
+    assert describe_model(reloaded)["optimizer_state"] is None  # It has taken steps now.
+
+
+def test_metadata_records_the_optimizer(tiny_lenet, tmp_path):
+    import json
+
+    import h5py
+
+    tiny_lenet.compile(optimizer=keras.optimizers.SGD(0.05), loss="sparse_categorical_crossentropy")
+    path = save_model(tiny_lenet, tmp_path / "model.h5")
+    with h5py.File(path) as hdf5:
+        record = json.loads(hdf5.attrs["lenet_widgets"])
+    assert record["optimizer"] == {"class_name": "SGD", "learning_rate": pytest.approx(0.05)}
+    with zipfile.ZipFile(save_model(tiny_lenet, tmp_path / "model.keras")) as archive:
+        record = json.loads(archive.read("lenet_widgets.json"))
+    assert record["optimizer"]["class_name"] == "SGD"
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".weights.h5"])
+def test_saving_and_loading_show_no_keras_notices(trained, tmp_path, caplog, suffix):
+    import logging
+    import warnings
+
+    caplog.set_level(logging.INFO)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        load_model(save_model(trained, tmp_path / f"model{suffix}"))
+        untrained = build_lenet((12, 12, 1), 3)
+        load_model(save_model(untrained, tmp_path / f"untrained{suffix}"))
+    notices = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not notices, notices

@@ -8,9 +8,22 @@ Format by suffix:
 
 Every write goes to a temporary file beside the target and is renamed over it
 only when complete, so a failed or interrupted save leaves the previous file as
-it was. lenet_widgets' own metadata (epochs trained, input range, how to rebuild
+it was. Saving through a symbolic link replaces the file the link points to
+(the link stays); a new file gets the permissions the umask gives (0644
+typically, as Keras' own save), an existing one keeps its permissions. Every
+failure raises ``ModelFileError`` naming the file. lenet_widgets' own metadata
+(epochs trained, input range, the optimizer and its settings, how to rebuild
 the architecture) travels inside the file: a ``lenet_widgets.json`` member of
 the ``.keras`` zip, an attribute of the HDF5 root.
+
+A ``.weights.h5`` file brings back the weights, not the optimizer state: the
+model it rebuilds is compiled with the optimizer recorded in the metadata (same
+kind, same settings, learning rate included) starting fresh, and
+``describe_model`` says so (``optimizer_state: "fresh"``).
+
+Keras' messages about formats the project writes on purpose (the HDF5 "legacy"
+notice, unbuilt compiled metrics after an ``.h5`` load, skipped optimizer
+variables of a weights-only file) are not shown: the docs and notebooks say it.
 
 Two Keras 3.15 defects of the legacy ``.h5`` path are worked around here, and
 only here (``_save_legacy_h5`` and ``_restore_legacy_optimizer``).
@@ -21,8 +34,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import os
-import tempfile
+import secrets
+import stat
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +60,9 @@ __all__ = [
     "load_weights",
     "save_model",
 ]
+
+FRESH = "fresh"
+"""``describe_model(...)["optimizer_state"]`` of a model whose optimizer starts over."""
 
 FORMATS = (".keras", ".h5", ".weights.h5")
 _EXPECTED = "a .keras, .h5 or .weights.h5 model file"
@@ -82,28 +101,97 @@ def file_format(path: str | Path) -> str:
     raise ModelFileError(path, f"unknown model file suffix; expected {_EXPECTED}.")
 
 
+def _refuse_folder(path: Path) -> None:
+    """A folder named as a model file: say so (not "unknown suffix"); "" stays a bad name."""
+    if path.name and path.is_dir():
+        raise ModelFileError(path, f"is a directory, not a model file; expected {_EXPECTED}.")
+
+
 # ----------------------------------------------------------------------------- saving
+
+
+_KERAS_NOTICES = (
+    "You are saving your model as an HDF5 file",
+    "Compiled the loaded model, but the compiled metrics have yet to be built",
+)
+
+
+class _DropKerasNotices(logging.Filter):
+    """Drops Keras' absl notices about formats lenet_widgets uses on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_KERAS_NOTICES)
+
+
+@contextlib.contextmanager
+def _quiet_keras() -> Iterator[None]:
+    """Hide Keras' notices about what the project does on purpose, during one save/load.
+
+    The HDF5 "legacy" notice, "compiled metrics have yet to be built" after an
+    ``.h5`` load, and "Skipping variable loading for optimizer".
+    """
+    notices = _DropKerasNotices()
+    logger = logging.getLogger("absl")
+    logger.addFilter(notices)
+    try:
+        with warnings.catch_warnings():
+            # A file saved before any training step holds 2 optimizer values; the
+            # optimizer starts at zero either way, which is what a fresh one holds.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            yield
+    finally:
+        logger.removeFilter(notices)
+
+
+def _umask_mode(probe: int) -> int:
+    return stat.S_IMODE(os.fstat(probe).st_mode)
+
+
+def _create_temporary(parent: Path, name: str, suffix: str) -> tuple[Path, int]:
+    """A new empty file beside the target, created 0666 minus the umask (as ``open`` does)."""
+    for _ in range(100):
+        temporary = parent / f".{name}.{secrets.token_hex(4)}.partial{suffix}"
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            return temporary, _umask_mode(handle)
+        finally:
+            os.close(handle)
+    raise FileExistsError(f"no free temporary name beside {parent / name}")
+
+
+def _write_target(path: Path) -> Path:
+    """The file a save really replaces: the end of a chain of symbolic links, else ``path``."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 @contextlib.contextmanager
 def _atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place on success only."""
+    """Yield a temporary path beside the target; move it into place on success only.
+
+    ``path`` may be a symbolic link: the file it points to is replaced and the
+    link stays. The new file keeps the permissions of the file it replaces, or
+    gets 0666 minus the umask when there was none.
+    """
+    _refuse_folder(path)
     suffix = file_format(path)
-    if path.is_dir():
-        raise ModelFileError(path, f"is a directory; expected a file path ending in {suffix}.")
-    parent = path.parent
+    target = _write_target(path)
+    if target.is_dir():
+        raise ModelFileError(path, f"points to the folder {target}; expected a model file.")
+    parent = target.parent
     if not parent.is_dir():
         raise ModelFileError(path, f"folder {parent} does not exist.")
-    handle, temporary_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=parent
-    )
-    os.close(handle)
-    temporary = Path(temporary_name)
+    temporary, mode = _create_temporary(parent, target.name, suffix)
     try:
+        with contextlib.suppress(FileNotFoundError):
+            mode = stat.S_IMODE(target.stat().st_mode)
         yield temporary
         with open(temporary, "rb+") as stream:
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     finally:
         # Runs on errors and on KeyboardInterrupt alike: no partial file stays behind.
         with contextlib.suppress(FileNotFoundError):
@@ -129,9 +217,28 @@ def _save_legacy_h5(model: keras.Model, path: Path) -> None:
             model._compile_config = original
 
 
+def _optimizer_record(model: keras.Model) -> dict[str, Any]:
+    """The optimizer's kind and settings, and the compile config to rebuild it (JSON-ready)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return {}
+    record: dict[str, Any] = {"optimizer": {"class_name": type(optimizer).__name__}}
+    with contextlib.suppress(TypeError, ValueError, AttributeError):
+        record["optimizer"]["learning_rate"] = float(optimizer.learning_rate)
+    try:
+        compile_config = model.get_compile_config()
+        json.dumps(compile_config)
+    except (TypeError, ValueError, AttributeError, NotImplementedError):
+        return record  # Custom objects: the kind and rate are still recorded.
+    if compile_config:
+        record["compile_config"] = compile_config
+    return record
+
+
 def _model_metadata(model: keras.Model) -> dict[str, Any]:
-    data = dict(metadata(model))
+    data = _file_metadata_for_model(dict(metadata(model)))
     data.setdefault("epochs_trained", 0)
+    data.update(_optimizer_record(model))
     if model.name == "lenet" and len(model.inputs) == 1:
         data["architecture"] = {
             "builder": "build_lenet",
@@ -147,24 +254,28 @@ def save_model(model: keras.Model, path: str | Path = "lenet.keras") -> Path:
     Args:
         model: the Keras model to save.
         path: target file ending in ``.keras`` (full model, default), ``.h5``
-            (legacy full model) or ``.weights.h5`` (weights only).
+            (legacy full model) or ``.weights.h5`` (weights only). A symbolic
+            link is followed: the file it points to is replaced, the link stays.
 
     Returns:
         The path written.
 
     Raises:
         ModelFileError: bad suffix, missing folder, weights holding NaN, or the
-            save failed (the previous file at ``path`` is then untouched).
+            save failed for any reason (full disk, no permission, a model Keras
+            cannot serialize...); the previous file at ``path`` is then untouched.
     """
     path = Path(path).expanduser()
-    suffix = file_format(path)
+    _refuse_folder(path)
+    file_format(path)
     try:
         check_finite_weights(model)
     except ValueError as error:  # Never replace a good file with a diverged model.
         raise ModelFileError(path, f"not saved, the previous file is kept: {error}") from None
-    data = json.dumps(_model_metadata(model))
     try:
-        with _atomic_target(path) as temporary:
+        data = json.dumps(_model_metadata(model))
+        with _atomic_target(path) as temporary, _quiet_keras():
+            suffix = file_format(path)
             if suffix == ".keras":
                 model.save(temporary)
                 with zipfile.ZipFile(temporary, "a") as archive:
@@ -178,8 +289,11 @@ def save_model(model: keras.Model, path: str | Path = "lenet.keras") -> Path:
                     hdf5.attrs[_METADATA_ATTRIBUTE] = data
     except ModelFileError:
         raise
-    except (OSError, ValueError, TypeError, NotImplementedError) as error:
-        raise ModelFileError(path, f"could not be saved as {suffix}: {error}") from error
+    except Exception as error:  # h5py raises RuntimeError on a full disk.
+        reason = f"{type(error).__name__}: {error}"
+        raise ModelFileError(
+            path, f"could not be saved ({reason}); the previous file, if any, is kept."
+        ) from error
     return path
 
 
@@ -187,13 +301,15 @@ def save_model(model: keras.Model, path: str | Path = "lenet.keras") -> Path:
 
 
 def _check_readable(path: Path) -> str:
+    _refuse_folder(path)
     suffix = file_format(path)
     if not path.exists():
         raise ModelFileError(path, f"does not exist; expected {_EXPECTED}.")
-    if path.is_dir():
-        raise ModelFileError(path, f"is a directory; expected {_EXPECTED}.")
-    with open(path, "rb") as stream:
-        head = stream.read(8)
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(8)
+    except OSError as error:
+        raise ModelFileError(path, f"cannot be read ({error.strerror or error}).") from error
     if not head:
         raise ModelFileError(path, f"is empty; expected {_EXPECTED}.")
     if suffix == ".keras":
@@ -220,8 +336,8 @@ def _read_file_metadata(path: Path, suffix: str) -> dict[str, Any]:
         with h5py.File(path, "r") as hdf5:
             raw = hdf5.attrs.get(_METADATA_ATTRIBUTE)
         return json.loads(raw) if raw is not None else {}
-    except (OSError, ValueError, zipfile.BadZipFile, KeyError) as error:
-        raise ModelFileError(path, f"is damaged: {error}") from error
+    except Exception as error:  # h5py and zipfile raise many kinds.
+        raise ModelFileError(path, f"is damaged: {type(error).__name__}: {error}") from error
 
 
 def _restore_legacy_optimizer(model: keras.Model, path: Path) -> None:
@@ -284,7 +400,7 @@ def _refuse_unsafe(path: Path, error: Exception) -> None:
         ) from error
 
 
-def _build_from_metadata(path: Path, data: dict[str, Any]) -> keras.Model:
+def _build_from_metadata(path: Path, data: dict[str, Any], compile: bool) -> keras.Model:
     architecture = data.get("architecture") or {}
     if architecture.get("builder") != "build_lenet":
         raise ModelFileError(
@@ -292,31 +408,66 @@ def _build_from_metadata(path: Path, data: dict[str, Any]) -> keras.Model:
             "holds weights only and does not say which model they belong to; build that model "
             "and call load_weights(model, path).",
         )
-    return build_lenet(tuple(architecture["input_shape"]), int(architecture["num_classes"]))
+    try:
+        model = build_lenet(
+            tuple(architecture["input_shape"]), int(architecture["num_classes"]), compile=compile
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(path, f"holds a damaged architecture record: {error}") from error
+    compile_config = data.get("compile_config")
+    if compile and compile_config:
+        # The optimizer the model was trained with (kind, rate, momentum...), starting fresh.
+        try:
+            model.compile_from_config(compile_config)
+        except Exception as error:  # any config Keras cannot rebuild.
+            raise ModelFileError(
+                path, f"records optimizer settings Keras cannot rebuild: {error}"
+            ) from error
+    return model
+
+
+def _file_metadata_for_model(data: dict[str, Any]) -> dict[str, Any]:
+    """The file's metadata minus what describes the file, not the live model."""
+    return {
+        key: value
+        for key, value in data.items()
+        if key not in ("architecture", "compile_config", "optimizer", "optimizer_state")
+    }
 
 
 def load_weights(model: keras.Model, path: str | Path) -> keras.Model:
     """Load a ``.weights.h5`` (or the weights of a ``.h5``/``.keras``) into ``model``.
+
+    Only the layer weights are loaded: the model's optimizer is left as it is
+    (Keras' "Skipping variable loading for optimizer" warning is not shown).
 
     Raises:
         ModelFileError: the file is unusable or its weights do not fit the model.
     """
     path = Path(path).expanduser()
     suffix = _check_readable(path)
+    data = _read_file_metadata(path, suffix) if suffix != ".keras" else {}
+    optimizer = getattr(model, "optimizer", None)
     try:
-        model.load_weights(path)
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelFileError(path, f"weights do not fit model {model.name!r}: {error}") from error
-    if suffix != ".keras":
-        set_metadata(
-            model,
-            **{k: v for k, v in _read_file_metadata(path, suffix).items() if k != "architecture"},
-        )
+        with _quiet_keras():
+            if suffix == ".weights.h5" and optimizer is not None:
+                model.load_weights(path, objects_to_skip=[optimizer])
+            else:
+                model.load_weights(path)
+    except Exception as error:  # Keras and h5py raise many kinds.
+        raise ModelFileError(
+            path, f"weights do not fit model {model.name!r}: {type(error).__name__}: {error}"
+        ) from error
+    set_metadata(model, **_file_metadata_for_model(data))
     return model
 
 
 def load_model(path: str | Path, *, safe_mode: bool = True, compile: bool = True) -> keras.Model:
     """Load a model saved by ``save_model`` (or by Keras), ready to train on.
+
+    A ``.weights.h5`` file rebuilds the LeNet it was saved from, compiled with
+    the optimizer recorded in the file (kind and settings) but with a fresh
+    state: ``describe_model(model)["optimizer_state"]`` is then ``"fresh"``.
 
     Args:
         path: a ``.keras``, ``.h5`` or ``.weights.h5`` file.
@@ -327,37 +478,56 @@ def load_model(path: str | Path, *, safe_mode: bool = True, compile: bool = True
         The model, with its optimizer state and lenet_widgets metadata.
 
     Raises:
-        ModelFileError: missing, empty, truncated, non-model or misnamed file.
+        ModelFileError: missing, empty, truncated, non-model or misnamed file,
+            or any other failure to read it.
         UnsafeModelError: the file carries code and ``safe_mode`` is on.
     """
     path = Path(path).expanduser()
     suffix = _check_readable(path)
     data = _read_file_metadata(path, suffix)
     if suffix == ".weights.h5":
-        model = _build_from_metadata(path, data)
-        return load_weights(model, path)
+        model = load_weights(_build_from_metadata(path, data, compile), path)
+        if compile:
+            set_metadata(model, optimizer_state=FRESH)
+        return model
     try:
-        model = keras.models.load_model(path, safe_mode=safe_mode, compile=compile)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, zipfile.BadZipFile) as error:
+        with _quiet_keras():
+            model = keras.models.load_model(path, safe_mode=safe_mode, compile=compile)
+            if not isinstance(model, keras.Model):
+                raise ModelFileError(path, f"holds a {type(model).__name__}, not a Keras model.")
+            if suffix == ".h5" and compile:
+                _restore_legacy_optimizer(model, path)
+    except ModelFileError:
+        raise
+    except Exception as error:  # Keras and h5py raise many kinds.
         _refuse_unsafe(path, error)
-        raise ModelFileError(path, f"could not be loaded as a {suffix} model: {error}") from error
-    if not isinstance(model, keras.Model):
-        raise ModelFileError(path, f"holds a {type(model).__name__}, not a Keras model.")
-    if suffix == ".h5" and compile:
-        _restore_legacy_optimizer(model, path)
-    data.pop("architecture", None)
-    set_metadata(model, **data)
+        reason = f"{type(error).__name__}: {error}"
+        raise ModelFileError(path, f"could not be loaded as a {suffix} model: {reason}") from error
+    set_metadata(model, **_file_metadata_for_model(data))
     return model
 
 
 def describe_model(model: keras.Model) -> dict[str, Any]:
-    """What a model holds, for status lines: layers, parameters, optimizer, epochs."""
+    """What a model holds, for status lines: layers, parameters, optimizer, epochs.
+
+    ``optimizer_state`` is ``"fresh"`` for a model loaded from a weights-only
+    file whose optimizer has taken no step since (its epochs were trained with
+    an optimizer state that was not saved), else None.
+    """
     optimizer = getattr(model, "optimizer", None)
+    steps = int(optimizer.iterations.numpy()) if optimizer is not None else 0
+    fresh = optimizer is not None and steps == 0 and metadata(model).get("optimizer_state") == FRESH
+    rate = None
+    if optimizer is not None:
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            rate = float(optimizer.learning_rate)
     return {
         "name": model.name,
         "layers": len(model.layers),
         "parameters": int(model.count_params()),
         "optimizer": type(optimizer).__name__ if optimizer is not None else None,
-        "optimizer_steps": int(optimizer.iterations.numpy()) if optimizer is not None else 0,
+        "learning_rate": rate,
+        "optimizer_steps": steps,
+        "optimizer_state": FRESH if fresh else None,
         "epochs_trained": int(metadata(model).get("epochs_trained", 0)),
     }
