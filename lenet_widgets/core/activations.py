@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from lenet_widgets.core.data import prepare_images
-from lenet_widgets.core.model import check_finite_weights
+from lenet_widgets.core.model import check_finite_weights, prepare_for_model
 
 __all__ = ["FeatureMapProbe", "FeatureMaps", "feature_map_layers"]
 
@@ -90,10 +89,22 @@ class FeatureMapProbe:
         return self._probes[layer]
 
     def __call__(self, layer: str, image: np.ndarray) -> FeatureMaps:
-        """Activations of ``layer`` for one image (uint8 ``(H, W)`` or prepared ``(H, W, C)``)."""
+        """Activations of ``layer`` for one image.
+
+        Args:
+            layer: a name from ``self.layers``.
+            image: ``(H, W)`` or ``(H, W, C)``: uint8 pixels, or any image
+                ``core.model.prepare_for_model`` accepts; converted to the model's
+                ``input_range`` (0..255 stays 0..255 for a model that rescales itself).
+        """
         image = np.asarray(image)
         expected = tuple(self.model.inputs[0].shape[1:])
-        batch = prepare_images(image[np.newaxis])
+        if image.ndim not in (2, 3):
+            raise ValueError(
+                f"image has shape {image.shape}; expected one image (height, width) or "
+                "(height, width, channels)."
+            )
+        batch = prepare_for_model(self.model, image[np.newaxis], name="image")
         if batch.shape[1:] != expected:
             raise ValueError(f"image has shape {image.shape}; the model expects {expected}.")
         probe = self._probe(layer)

@@ -14,11 +14,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from lenet_widgets.core.data import INPUT_RANGE
+from lenet_widgets.core.data import INPUT_RANGE, prepare_images
 
 __all__ = [
     "DEFAULT_LEARNING_RATES",
+    "MIN_IMAGE_SIZE",
     "OPTIMIZERS",
+    "PIXEL_RANGE",
     "build_lenet",
     "check_finite_weights",
     "compile_lenet",
@@ -26,6 +28,8 @@ __all__ = [
     "input_range",
     "make_optimizer",
     "metadata",
+    "prepare_for_model",
+    "set_input_range",
     "set_metadata",
     "weights_fingerprint",
 ]
@@ -33,6 +37,12 @@ __all__ = [
 OPTIMIZERS = ("adam", "sgd")
 DEFAULT_LEARNING_RATES = {"adam": 1e-3, "sgd": 0.01}
 """Adam 1e-3 is the default (about 98.5% after one epoch); SGD 0.01 is the chapter's."""
+
+PIXEL_RANGE = (0.0, 255.0)
+"""Input range of a model that takes raw pixels (one starting with ``Rescaling(1/255)``)."""
+
+MIN_IMAGE_SIZE = 4
+"""LeNet halves height and width twice: images need at least 4x4 pixels."""
 
 _METADATA_ATTRIBUTE = "_lenet_widgets_metadata"
 
@@ -69,6 +79,7 @@ def build_lenet(
     optimizer: str = "adam",
     learning_rate: float | None = None,
     compile: bool = True,
+    seed: int | None = None,
 ) -> keras.Sequential:
     """The chapter's LeNet: two conv/ReLU/pool blocks, Dense(500), softmax.
 
@@ -78,6 +89,11 @@ def build_lenet(
         optimizer: ``"adam"`` (default, 1e-3) or ``"sgd"`` (the chapter's 0.01).
         learning_rate: overrides the optimizer's default rate.
         compile: compile with sparse categorical cross-entropy and accuracy.
+        seed: draw the initial weights from this seed (the same weights every
+            time, whatever ran before in the process). For a bit-identical run
+            from scratch, also pass a seed to ``train``:
+            ``train(build_lenet(seed=1), x, y, seed=2)`` gives the same weights
+            every time on the same machine and TensorFlow build.
 
     Returns:
         A Sequential model named ``lenet`` whose layers always carry the names
@@ -86,22 +102,33 @@ def build_lenet(
     shape = tuple(int(size) for size in input_shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"input_shape is {input_shape!r}; expected (height, width, channels).")
+    if min(shape[:2]) < MIN_IMAGE_SIZE:
+        raise ValueError(
+            f"input_shape is {input_shape!r}; LeNet halves height and width twice, so it "
+            f"needs images of at least {MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} pixels."
+        )
     if int(num_classes) < 2:
         raise ValueError(f"num_classes is {num_classes!r}; expected at least 2.")
     layers = keras.layers
+
+    def kernel(index: int):
+        if seed is None:
+            return "glorot_uniform"
+        return keras.initializers.GlorotUniform(seed=int(seed) * 4 + index)
+
     model = keras.Sequential(
         [
             keras.Input(shape=shape, name="input_layer"),
-            layers.Conv2D(20, 5, padding="same", name="conv2d"),
+            layers.Conv2D(20, 5, padding="same", kernel_initializer=kernel(0), name="conv2d"),
             layers.Activation("relu", name="activation"),
             layers.MaxPooling2D(pool_size=2, strides=2, name="max_pooling2d"),
-            layers.Conv2D(50, 5, padding="same", name="conv2d_1"),
+            layers.Conv2D(50, 5, padding="same", kernel_initializer=kernel(1), name="conv2d_1"),
             layers.Activation("relu", name="activation_1"),
             layers.MaxPooling2D(pool_size=2, strides=2, name="max_pooling2d_1"),
             layers.Flatten(name="flatten"),
-            layers.Dense(500, name="dense"),
+            layers.Dense(500, kernel_initializer=kernel(2), name="dense"),
             layers.Activation("relu", name="activation_2"),
-            layers.Dense(int(num_classes), name="dense_1"),
+            layers.Dense(int(num_classes), kernel_initializer=kernel(3), name="dense_1"),
             layers.Activation("softmax", name="activation_3"),
         ],
         name="lenet",
@@ -135,12 +162,110 @@ def epochs_trained(model: keras.Model) -> int:
 
 
 def input_range(model: keras.Model) -> tuple[float, float]:
-    """The pixel range the model expects: its metadata, else ``INPUT_RANGE``.
+    """The ``(low, high)`` range of the values the model's input expects.
 
-    Filter visualization starts its images inside this range.
+    In order: the range declared in the model's metadata (``set_input_range``;
+    ``build_lenet`` declares ``INPUT_RANGE``, 0..1; saved files keep it), else
+    the range detected from the model's first layers, else ``INPUT_RANGE``.
+    Detection looks through layers that keep pixel values (input, resizing,
+    cropping, padding, random flips/rotations/zooms, nested Sequential models)
+    to the first other layer:
+
+    * ``Rescaling(scale, offset)`` with ``255 * |scale| <= 10`` (such as
+      ``Rescaling(1/255)`` or ``Rescaling(1/127.5, offset=-1)``): the model takes
+      raw pixels, ``PIXEL_RANGE`` (0..255); a larger scale (``Rescaling(2, -1)``)
+      means the model takes 0..1;
+    * a ``Normalization`` layer whose mean or standard deviation exceeds 2 (adapted
+      on 0..255 pixels): ``PIXEL_RANGE``; one adapted on 0..1 images: 0..1.
+
+    Training, evaluation, feature maps, dataset examples and the filter engine all
+    feed the model values in this range (``prepare_for_model``).
     """
-    low, high = metadata(model).get("input_range", INPUT_RANGE)
+    declared = metadata(model).get("input_range")
+    if declared is not None:
+        low, high = declared
+        return float(low), float(high)
+    detected = _detected_input_range(model)
+    low, high = INPUT_RANGE if detected is None else detected
     return float(low), float(high)
+
+
+def set_input_range(model: keras.Model, low: float, high: float) -> None:
+    """Declare the range the model's input expects (kept in its metadata and saved files).
+
+    Use it when detection (see ``input_range``) cannot know, e.g. a model trained
+    elsewhere on pixels 0..255 without a ``Rescaling`` layer:
+    ``set_input_range(model, 0, 255)``.
+
+    Raises:
+        ValueError: ``low``/``high`` are not finite numbers with ``low < high``.
+    """
+    low, high = float(low), float(high)
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(
+            f"input range is {low!r}..{high!r}; expected finite numbers with low < high "
+            "(0..1 for build_lenet, 0..255 for a model that scales its own pixels)."
+        )
+    set_metadata(model, input_range=[low, high])
+
+
+def prepare_for_model(
+    model: keras.Model, images: np.ndarray, *, name: str = "images"
+) -> np.ndarray:
+    """Images converted to what ``model`` expects: float32 ``(N, H, W, C)`` in its input range.
+
+    uint8 pixels become 0..1 for ``build_lenet`` and stay 0..255 for a model
+    starting with ``Rescaling(1/255)``; see ``core.data`` for the one rule every
+    dtype follows (and what is refused).
+    """
+    return prepare_images(images, input_range(model), name=name)
+
+
+_VALUE_KEEPING_LAYERS = (
+    "InputLayer",
+    "Resizing",
+    "CenterCrop",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "ZeroPadding2D",
+    "Cropping2D",
+)
+
+
+def _leading_layers(model: keras.Model):
+    """The model's layers from its input on, nested Sequential models flattened."""
+    for layer in getattr(model, "layers", ()):
+        if isinstance(layer, keras.Sequential):
+            yield from _leading_layers(layer)
+        else:
+            yield layer
+
+
+def _detected_input_range(model: keras.Model) -> tuple[float, float] | None:
+    for layer in _leading_layers(model):
+        if isinstance(layer, keras.layers.Rescaling):
+            scale = np.max(np.abs(np.asarray(keras.ops.convert_to_numpy(layer.scale), float)))
+            return PIXEL_RANGE if 255.0 * scale <= 10.0 else INPUT_RANGE
+        if isinstance(layer, keras.layers.Normalization):
+            return _normalization_range(layer)
+        if type(layer).__name__ not in _VALUE_KEEPING_LAYERS:
+            return None
+    return None
+
+
+def _normalization_range(layer) -> tuple[float, float] | None:
+    try:
+        mean = np.asarray(keras.ops.convert_to_numpy(layer.mean), float)
+        variance = np.asarray(keras.ops.convert_to_numpy(layer.variance), float)
+    except (AttributeError, TypeError, ValueError):
+        return None  # Not adapted yet: nothing to go by.
+    if mean.size == 0 or not np.all(np.isfinite(mean)) or not np.all(np.isfinite(variance)):
+        return None
+    spread = max(float(np.max(np.abs(mean))), float(np.sqrt(np.max(np.abs(variance)))))
+    return PIXEL_RANGE if spread > 2.0 else INPUT_RANGE
 
 
 def weights_fingerprint(model: keras.Model) -> str:

@@ -1,8 +1,13 @@
 """Training that continues where the model left off.
 
-``train`` wraps ``model.fit``: it prepares uint8 pixels, seeds Keras when asked,
-numbers epochs after those already trained (``initial_epoch``) and records the
-new total in the model's metadata, so ``save_model`` can persist it.
+``train`` wraps ``model.fit``: it feeds the images batch by batch in the range the
+model expects (``core.model.input_range``; uint8 data stays uint8 in memory, only
+the batch in flight is float32), seeds Keras when asked, numbers epochs after
+those already trained (``initial_epoch``) and records the new total in the
+model's metadata, so ``save_model`` can persist it.
+
+A bit-identical run from scratch: ``model = build_lenet(seed=1)`` then
+``train(model, x, y, seed=2)``; the same seeds give the same weights.
 """
 
 from __future__ import annotations
@@ -14,15 +19,18 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from lenet_widgets.core.data import prepare_images
+from lenet_widgets.core.data import convert_images, images_are_pixels, with_channel_axis
 from lenet_widgets.core.model import (
     check_finite_weights,
     epochs_trained,
+    input_range,
     metadata,
     set_metadata,
 )
 
 __all__ = [
+    "EVALUATION_BATCH_SIZE",
+    "ImageBatches",
     "TrainingMonitor",
     "check_images",
     "check_labels",
@@ -115,13 +123,17 @@ def train(
 
     Args:
         model: a compiled Keras model (e.g. from ``build_lenet`` or ``load_model``).
-        x_train: images, uint8 ``(N, H, W)`` or already prepared floats.
+        x_train: images ``(N, H, W)`` or ``(N, H, W, C)``: uint8 pixels, or any dtype
+            ``core.data.prepare_images`` accepts (floats already in the model's
+            ``input_range``, floats clearly 0..255). Converted batch by batch:
+            no float copy of the whole set is made.
         y_train: integer class labels ``(N,)``.
         epochs: epochs to add to those already trained.
         batch_size: samples per gradient step.
         validation_data: optional ``(x, y)`` evaluated at each epoch end.
         callbacks: extra Keras callbacks (progress, curves, Stop buttons).
-        seed: seeds Python, NumPy and the backend for a repeatable run.
+        seed: seeds Python, NumPy, the backend and the shuffling for a repeatable run;
+            with ``build_lenet(seed=...)`` the whole run is bit-identical.
         verbose: passed to ``model.fit``.
 
     Returns:
@@ -137,33 +149,42 @@ def train(
     if int(batch_size) < 1:
         raise ValueError(f"batch_size is {batch_size!r}; expected at least 1.")
     shape, num_classes = model_io(model)
-    x = prepare_images(x_train)
+    value_range = input_range(model)
+    x = with_channel_axis(x_train, "x_train")
     check_images(x, shape, "x_train")
     y = check_labels(y_train, num_classes, "y_train")
     if len(x) != len(y):
         raise ValueError(f"x_train has {len(x)} images but y_train has {len(y)} labels.")
     if len(x) == 0:
         raise ValueError("x_train is empty; expected at least one image.")
+    batches = ImageBatches(x, y, int(batch_size), value_range, name="x_train", shuffle=True)
     validation = None
     if validation_data is not None:
         x_val, y_val = validation_data
-        validation = (prepare_images(x_val), check_labels(y_val, num_classes, "validation labels"))
-        check_images(validation[0], shape, "validation images")
+        x_val = with_channel_axis(x_val, "validation images")
+        check_images(x_val, shape, "validation images")
+        y_val = check_labels(y_val, num_classes, "validation labels")
+        if len(x_val) != len(y_val):
+            raise ValueError(
+                f"validation images are {len(x_val)} but validation labels are {len(y_val)}."
+            )
+        validation = ImageBatches(
+            x_val, y_val, EVALUATION_BATCH_SIZE, value_range, name="validation images"
+        )
     check_finite_weights(model)
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
+    batches.reshuffle(seed)
     start = epochs_trained(model)
     steps_before = optimizer_steps(model)
     history = model.fit(
-        x,
-        y,
+        batches,
         epochs=start + int(epochs),
         initial_epoch=start,
-        batch_size=int(batch_size),
         validation_data=validation,
         callbacks=list(callbacks),
         verbose=verbose,
-        shuffle=True,
+        shuffle=False,  # ImageBatches shuffles the images themselves at every epoch.
     )
     # A stopped epoch counts its fraction (1.2 epochs), not as a whole one.
     set_metadata(model, epochs_trained=epochs_after_fit(model, history, steps_before))
@@ -171,18 +192,91 @@ def train(
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Loss and accuracy of a compiled model on images (uint8 or prepared) and labels."""
+    """Loss and accuracy of a compiled model on images and labels.
+
+    Images follow the same rule as in ``train`` (uint8 pixels converted to the
+    model's ``input_range``, batch by batch).
+    """
     shape, num_classes = model_io(model)
-    images = prepare_images(images)
+    images = with_channel_axis(images)
     check_images(images, shape)
-    results = model.evaluate(
-        images,
-        check_labels(labels, num_classes),
-        batch_size=512,
-        verbose=0,
-        return_dict=True,
-    )
+    labels = check_labels(labels, num_classes)
+    if len(images) != len(labels):
+        raise ValueError(f"images are {len(images)} but labels are {len(labels)}.")
+    if len(images) == 0:
+        raise ValueError("images are empty; expected at least one image to evaluate.")
+    value_range = input_range(model)
+    if len(images) <= EVALUATION_BATCH_SIZE * 8:  # Small: one float copy is cheaper.
+        pixels = images_are_pixels(images, value_range)
+        inputs = {"x": convert_images(images, value_range, pixels=pixels), "y": labels}
+        inputs["batch_size"] = EVALUATION_BATCH_SIZE
+    else:
+        inputs = {"x": ImageBatches(images, labels, EVALUATION_BATCH_SIZE, value_range)}
+    results = model.evaluate(**inputs, verbose=0, return_dict=True)
     return {name: float(value) for name, value in results.items()}
+
+
+EVALUATION_BATCH_SIZE = 512
+"""Images per batch when evaluating and validating (no gradients: larger is faster)."""
+
+
+class ImageBatches(keras.utils.PyDataset):
+    """Batches of images converted to a model's input range as they are drawn.
+
+    The images stay as given (uint8: 47 MB for MNIST's 60,000 training images);
+    each batch is converted to float32 when Keras asks for it, so no float32
+    copy of the whole set (188 MB) is ever made. The values are checked once, at
+    construction, with ``core.data.images_are_pixels``.
+
+    Args:
+        images: ``(N, H, W, C)`` images (see ``core.data.with_channel_axis``).
+        labels: ``(N,)`` class ids (already checked).
+        batch_size: images per batch; the last batch may be smaller.
+        value_range: ``(low, high)`` the model expects (``input_range(model)``).
+        name: what to call the images in a message.
+        shuffle: draw the images in a new random order at every epoch.
+    """
+
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        batch_size: int,
+        value_range: tuple[float, float],
+        *,
+        name: str = "images",
+        shuffle: bool = False,
+    ) -> None:
+        super().__init__(workers=1, use_multiprocessing=False)
+        self._images = images
+        self._labels = labels
+        self._batch_size = int(batch_size)
+        self._range = value_range
+        self._pixels = images_are_pixels(images, value_range, name=name)
+        self._shuffle = shuffle
+        self._rng = np.random.default_rng()
+        self._order = np.arange(len(images))
+        self.reshuffle()
+
+    def reshuffle(self, seed: int | None = None) -> None:
+        """Draw a new order (from ``seed`` when given, making every later epoch repeatable)."""
+        if seed is not None:
+            self._rng = np.random.default_rng(int(seed))
+        if self._shuffle:
+            self._order = self._rng.permutation(len(self._images))
+
+    def __len__(self) -> int:
+        return -(-len(self._images) // self._batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = slice(index * self._batch_size, (index + 1) * self._batch_size)
+        if self._shuffle:
+            rows = self._order[rows]
+        images = convert_images(self._images[rows], self._range, pixels=self._pixels)
+        return images, self._labels[rows]
+
+    def on_epoch_end(self) -> None:
+        self.reshuffle()
 
 
 def optimizer_steps(model: keras.Model) -> int | None:
