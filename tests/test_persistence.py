@@ -391,3 +391,20 @@ def test_saving_and_loading_show_no_keras_notices(trained, tmp_path, caplog, suf
         load_model(save_model(untrained, tmp_path / f"untrained{suffix}"))
     notices = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not notices, notices
+
+
+def test_save_panel_and_cli_say_the_optimizer_starts_fresh(trained, tmp_path, capsys):
+    from lenet_widgets.cli import main
+    from lenet_widgets.ui.save import SavePanel
+
+    path = save_model(trained, tmp_path / "model.weights.h5")
+    panel = SavePanel(trained, path=str(path))
+    assert "starts fresh" not in panel.status
+    panel.load()
+    assert "loaded" in panel.status
+    assert "optimizer (same kind and rate) starts fresh" in panel.status
+    assert main(["summary", str(path)]) == 0
+    assert "starts fresh" in capsys.readouterr().out
+    full = save_model(trained, tmp_path / "model.keras")
+    assert main(["summary", str(full)]) == 0
+    assert "starts fresh" not in capsys.readouterr().out

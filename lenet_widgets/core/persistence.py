@@ -52,6 +52,8 @@ from lenet_widgets.core.model import build_lenet, check_finite_weights, metadata
 
 __all__ = [
     "FORMATS",
+    "FRESH",
+    "FRESH_OPTIMIZER_NOTE",
     "ModelFileError",
     "UnsafeModelError",
     "describe_model",
@@ -63,6 +65,12 @@ __all__ = [
 
 FRESH = "fresh"
 """``describe_model(...)["optimizer_state"]`` of a model whose optimizer starts over."""
+
+FRESH_OPTIMIZER_NOTE = (
+    "weights-only file: the optimizer (same kind and rate) starts fresh, its saved state is "
+    "not restored"
+)
+"""What status lines add for a model whose ``optimizer_state`` is ``FRESH``."""
 
 FORMATS = (".keras", ".h5", ".weights.h5")
 _EXPECTED = "a .keras, .h5 or .weights.h5 model file"

@@ -9,6 +9,8 @@ import traitlets
 
 from lenet_widgets.core.persistence import (
     FORMATS,
+    FRESH,
+    FRESH_OPTIMIZER_NOTE,
     ModelFileError,
     describe_model,
     file_format,
@@ -29,8 +31,15 @@ FORMAT_LABELS = {
 
 
 def describe_line(model) -> str:
-    """One line saying what a model holds: layers, parameters, optimizer, epochs trained."""
-    return model_line(describe_model(model))
+    """One line saying what a model holds: layers, parameters, optimizer, epochs trained.
+
+    A model loaded from a ``.weights.h5`` file says that its optimizer starts fresh.
+    """
+    info = describe_model(model)
+    line = model_line(info)
+    if info.get("optimizer_state") == FRESH:
+        line += f"; {FRESH_OPTIMIZER_NOTE}"
+    return line
 
 
 class SavePanel(widgets.VBox):
