@@ -92,12 +92,14 @@ def command_summary(arguments: argparse.Namespace) -> int:
     """Print a model file's layers, parameters, optimizer and epochs trained."""
     _quiet_tensorflow()
     from lenet_widgets.core import describe_model, load_model
+    from lenet_widgets.core.persistence import FRESH, FRESH_OPTIMIZER_NOTE
     from lenet_widgets.text import model_line
 
     model = load_model(arguments.model)
     model.summary(print_fn=print)
     info = describe_model(model)
-    print(f"{arguments.model}: {model_line(info)}")
+    note = f"; {FRESH_OPTIMIZER_NOTE}" if info.get("optimizer_state") == FRESH else ""
+    print(f"{arguments.model}: {model_line(info)}{note}")
     return 0
 
 
