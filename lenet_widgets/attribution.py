@@ -1,4 +1,4 @@
-""" "Why this class?" pictures from a Keras model in one call, for notebook cells and the CLI.
+"""Why-this-class pictures from a Keras model in one call, for notebook cells and the CLI.
 
 Glue between ``core.attribution`` (saliency, SmoothGrad, Grad-CAM) and
 ``plotting.attribution`` (the overlay on one shared scale). Figures are

@@ -58,6 +58,15 @@ _EXPORTS = {
     "preset_arguments": "lenet_widgets.core.filters",
     "top_activating_examples": "lenet_widgets.core.filters",
     "visualizable_layers": "lenet_widgets.core.filters",
+    "Attribution": "lenet_widgets.core.attribution",
+    "AttributionError": "lenet_widgets.core.attribution",
+    "cam_layers": "lenet_widgets.core.attribution",
+    "explain": "lenet_widgets.core.attribution",
+    "grad_cam": "lenet_widgets.core.attribution",
+    "misclassified_indices": "lenet_widgets.core.attribution",
+    "predict_classes": "lenet_widgets.core.attribution",
+    "saliency": "lenet_widgets.core.attribution",
+    "smoothgrad": "lenet_widgets.core.attribution",
 }
 
 __all__ = sorted(_EXPORTS)
