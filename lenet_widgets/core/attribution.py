@@ -33,8 +33,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lenet_widgets.core.data import prepare_images
-from lenet_widgets.core.model import check_finite_weights, input_range
+from lenet_widgets.core.data import convert_images, images_are_pixels, with_channel_axis
+from lenet_widgets.core.model import check_finite_weights, input_range, prepare_for_model
 
 __all__ = [
     "DEFAULT_NOISE",
@@ -365,34 +365,26 @@ def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
 
 
 def _prepared_image(model: keras.Model, image: Any) -> np.ndarray:
-    """One image as a ``(1, H, W, C)`` float32 batch in the model's input range."""
+    """One image as a ``(1, H, W, C)`` float32 batch in the model's input range.
+
+    The project's one image rule applies (``core.model.prepare_for_model``): uint8 pixels are
+    mapped to the model's range, floats already in it are kept, anything else is refused.
+    """
     expected = tuple(int(size) for size in model.inputs[0].shape[1:])
     array = np.asarray(image)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_
-    ):
-        raise AttributionError(
-            f"image has dtype {array.dtype}; expected numbers (uint8 pixels or floats)."
-        )
     grey = expected[-1] == 1
     shapes = f"{expected[:2]} or {expected}" if grey else f"{expected}"
     if array.shape not in (expected, expected[:2] if grey else expected):
-        hint = (
-            " (a batch? pass images[i], one image)"
-            if array.ndim == 4 or (array.ndim == 3 and array.shape[1:] == expected[:2])
-            else ""
-        )
+        batch_like = array.ndim == 4 or (array.ndim == 3 and array.shape[1:] == expected[:2])
+        hint = " (a batch? pass images[i], one image)" if batch_like else ""
         raise AttributionError(
             f"image has shape {array.shape}; the model expects one image shaped {shapes}{hint}."
         )
     try:
-        batch = prepare_images(array[np.newaxis])
-    except ValueError as error:
+        batch = prepare_for_model(model, array[np.newaxis], name="image")
+    except ValueError as error:  # DataError: what was found and what is expected.
         raise AttributionError(str(error)) from None
-    batch = np.asarray(batch, dtype=np.float32).reshape((1, *expected))
-    if not np.all(np.isfinite(batch)):
-        raise AttributionError("image holds NaN or infinite values; expected finite pixels.")
-    return batch
+    return np.asarray(batch, dtype=np.float32).reshape((1, *expected))
 
 
 def _check_class(model: keras.Model, class_index: Any, name: str = "class_index") -> int:
@@ -575,6 +567,14 @@ def _check_smoothing(samples: Any, noise: Any) -> tuple[int, float]:
     return int(samples), noise
 
 
+def _single(model: Any, class_index: Any) -> int | None:
+    """``class_index`` checked (None stays None: the predicted class)."""
+    if class_index is None:
+        return None
+    _check_model(model)
+    return _check_class(model, class_index)
+
+
 def saliency(model: keras.Model, image: Any, class_index: int | None = None) -> np.ndarray:
     """The absolute gradient of a class's pre-softmax score for each pixel, ``(H, W)``.
 
@@ -586,7 +586,7 @@ def saliency(model: keras.Model, image: Any, class_index: int | None = None) -> 
     Returns:
         A float32 ``(height, width)`` map, >= 0 (max over colour channels), unnormalised.
     """
-    return explain(model, image, "saliency", class_index).maps[0]
+    return explain(model, image, "saliency", _single(model, class_index)).maps[0]
 
 
 def smoothgrad(
@@ -612,7 +612,13 @@ def smoothgrad(
         A float32 ``(height, width)`` map, >= 0, unnormalised.
     """
     return explain(
-        model, image, "smoothgrad", class_index, samples=samples, noise=noise, seed=seed
+        model,
+        image,
+        "smoothgrad",
+        _single(model, class_index),
+        samples=samples,
+        noise=noise,
+        seed=seed,
     ).maps[0]
 
 
@@ -630,7 +636,7 @@ def grad_cam(
     Returns:
         A float32 ``(height, width)`` map, >= 0, unnormalised.
     """
-    return explain(model, image, "gradcam", class_index, layer=layer).maps[0]
+    return explain(model, image, "gradcam", _single(model, class_index), layer=layer).maps[0]
 
 
 # --------------------------------------------------------------------------- finding digits
@@ -640,9 +646,21 @@ def predict_classes(model: keras.Model, images: Any, batch_size: int = 1000) -> 
     """The predicted class of every image (uint8 or prepared), in batches, without progress bars."""
     _check_model(model)
     images = np.asarray(images)
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise AttributionError(
+            f"images have shape {images.shape}; expected a non-empty (N, height, width) "
+            "or (N, height, width, channels)."
+        )
+    value_range = input_range(model)
+    try:  # One decision for the whole array (pixels 0..255 or values in range), then batches.
+        pixels = images_are_pixels(images, value_range)
+    except ValueError as error:
+        raise AttributionError(str(error)) from None
     predicted = np.empty(len(images), dtype=np.int64)
     for start in range(0, len(images), batch_size):
-        batch = prepare_images(images[start : start + batch_size])
+        batch = convert_images(
+            with_channel_axis(images[start : start + batch_size]), value_range, pixels=pixels
+        )
         outputs = model(batch, training=False)
         predicted[start : start + len(batch)] = np.argmax(
             keras.ops.convert_to_numpy(outputs), axis=-1

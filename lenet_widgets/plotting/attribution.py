@@ -67,7 +67,7 @@ def shared_scale(maps: np.ndarray) -> float:
 def overlay_rgba(values: np.ndarray, scale: float, colormap: str = COLORMAP) -> np.ndarray:
     """An RGBA picture of ``values / scale``: colour and opacity both grow with the value."""
     fraction = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64) / scale), 0.0, 1.0)
-    rgba = colormaps[colormap](fraction)
+    rgba = np.array(colormaps[colormap](fraction), dtype=np.float64)
     rgba[..., 3] = np.clip(fraction * 1.6, 0.0, 0.9)
     return rgba
 
