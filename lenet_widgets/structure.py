@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
+import re
 import shutil
 import socket
 import struct
@@ -107,6 +109,7 @@ class StructurePicture:
         dpi: resolution it was drawn at.
         path: the file written, or None.
         graph: the model graph it shows (None for a diff).
+        note: what was done to make it readable (rows wrapped, engine switched), or ``""``.
     """
 
     format: str
@@ -115,6 +118,7 @@ class StructurePicture:
     dpi: int
     path: Path | None = None
     graph: ModelGraph | None = None
+    note: str = ""
 
     @property
     def png(self) -> bytes:
@@ -191,6 +195,134 @@ def _keras_label(node: LayerNode, options: dict[str, bool]) -> str:
     return label + "</table>>"
 
 
+_GRAPHVIZ_FONT = {"16": "12", "14": "10"}
+"""Keras' label font sizes (points) and ours: names ~16 px tall at 96 dpi instead of 21."""
+_LABEL_FONT = re.compile(r'point-size="(\d+)"')
+_ROW = re.compile(r"<tr>(.*?)</tr>")
+_CELL = re.compile(r"<td[^>]*>.*?</td>")
+
+
+def _stack_cells(label: str) -> str:
+    """One cell per table row (a narrow box for left-to-right pictures), as matplotlib draws."""
+
+    def split(match: re.Match) -> str:
+        cells = _CELL.findall(match.group(1))
+        return "".join(f"<tr>{cell}</tr>" for cell in cells) if len(cells) > 1 else match.group(0)
+
+    return re.sub(r'colspan="\d+"', 'colspan="1"', _ROW.sub(split, label))
+
+
+def _compact_label(label: str, stacked: bool) -> str:
+    label = _LABEL_FONT.sub(
+        lambda m: f'point-size="{_GRAPHVIZ_FONT.get(m.group(1), m.group(1))}"', label
+    )
+    label = label.replace('cellpadding="10"', 'cellpadding="2"')
+    return _stack_cells(label) if stacked else label
+
+
+def _chain(dot: Any) -> list[str] | None:
+    """The node names in order when the graph is one chain (a Sequential), else None."""
+    if dot.get_subgraphs():
+        return None
+    names = [node.get_name() for node in dot.get_nodes() if node.get_name() not in ("node", "edge")]
+    following: dict[str, str] = {}
+    has_parent: set[str] = set()
+    for edge in dot.get_edges():
+        source, target = str(edge.get_source()), str(edge.get_destination())
+        if source in following or target in has_parent:
+            return None
+        following[source] = target
+        has_parent.add(target)
+    starts = [name for name in names if name not in has_parent]
+    if len(starts) != 1:
+        return None
+    order = [starts[0]]
+    while order[-1] in following and len(order) <= len(names):
+        order.append(following[order[-1]])
+    return order if len(order) == len(names) else None
+
+
+def _plain_sizes(dot: Any, dot_program: str) -> tuple[float, float, dict[str, float]]:
+    """Graph width and height and each node's width, in inches, from ``dot -Tplain``."""
+    plain = dot.create(prog=dot_program, format="plain").decode("utf-8", "replace")
+    width = height = 0.0
+    nodes: dict[str, float] = {}
+    for line in plain.splitlines():
+        fields = line.split(" ", 6)
+        if fields[0] == "graph" and len(fields) >= 4:
+            width, height = float(fields[2]), float(fields[3])
+        elif fields[0] == "node" and len(fields) >= 6:
+            nodes[fields[1].strip('"')] = float(fields[4])
+    return width, height, nodes
+
+
+def _wrap_rows(dot: Any, order: list[str], widths: dict[str, float], limit: float) -> int:
+    """Lay a left-to-right chain out as rows of at most ``limit`` inches; return the row count."""
+    gap = 0.45  # Inches between boxes of a row (Graphviz' nodesep, plus the arrow).
+    rows: list[list[str]] = [[]]
+    used = 0.0
+    for name in order:
+        width = widths.get(name, 1.0)
+        if rows[-1] and used + gap + width > limit:
+            rows.append([])
+            used = 0.0
+        used += (gap if rows[-1] else 0.0) + width
+        rows[-1].append(name)
+    if len(rows) == 1:
+        return 1
+    import pydot
+
+    dot.set("rankdir", "TB")
+    dot.set("nodesep", "0.3")
+    dot.set("ranksep", "0.35")
+    for index, row in enumerate(rows):
+        subgraph = pydot.Subgraph(f"row{index}", rank="same")
+        for name in row:
+            subgraph.add_node(pydot.Node(name))
+        dot.add_subgraph(subgraph)
+    for above, below in itertools.pairwise(rows):
+        # The arrow from a row's end to the next row's start must not pull the rows
+        # sideways (a staircase); an invisible stiff edge aligns the rows on the left.
+        for edge in dot.get_edge(above[-1], below[0]):
+            edge.set("weight", "0")
+        dot.add_edge(pydot.Edge(above[0], below[0], style="invis", weight="100"))
+    return len(rows)
+
+
+def _fit_graphviz(dot: Any, rankdir: str, max_width_px: int | None, dot_program: str) -> str:
+    """Make Keras' dot graph readable at notebook width; return a note on what was done.
+
+    With ``max_width_px=None`` the graph stays exactly Keras'. Otherwise fonts
+    and paddings shrink (Keras' 16/14 pt labels made a LeNet 1,700 px tall), and
+    a left-to-right chain wider than ``max_width_px`` (at 96 px per inch) wraps
+    into rows, as the matplotlib engine does. Returns ``""`` when nothing was
+    wrapped, else what was done or why the picture stays too wide.
+    """
+    if max_width_px is None:  # Keras' own picture, byte for byte.
+        return ""
+    stacked = rankdir == "LR"
+    for node in dot.get_nodes():
+        label = node.get_label()
+        if label and str(label).startswith("<<"):
+            node.set_label(_compact_label(str(label), stacked))
+    dot.set("ranksep", "0.2")
+    dot.set("nodesep", "0.25")
+    if not stacked:
+        return ""
+    limit = max_width_px / 96.0
+    width, _, widths = _plain_sizes(dot, dot_program)
+    if width <= limit:
+        return ""
+    order = _chain(dot)
+    if order is None:
+        return (
+            f"Graphviz' left-to-right picture is {round(width * 96):,} px wide (at 96 dpi) and "
+            "only a plain chain of layers can be wrapped into rows"
+        )
+    rows = _wrap_rows(dot, order, widths, limit - 0.3)
+    return f"left-to-right, wrapped into {rows} rows to fit {max_width_px} px"
+
+
 def _graphviz_render(
     model: keras.Model,
     graph: ModelGraph,
@@ -202,7 +334,10 @@ def _graphviz_render(
     show_input_layer: bool | None,
     formats: list[str],
     dot_program: str,
-) -> dict[str, bytes]:
+    max_width_px: int | None,
+    give_up_if_too_wide: bool = False,
+) -> tuple[dict[str, bytes], str, bool]:
+    """Render with Graphviz; return the pictures, a note, and whether it is still too wide."""
     import pydot
 
     dot = keras.utils.model_to_dot(
@@ -236,14 +371,18 @@ def _graphviz_render(
                     dot.del_edge(edge.get_source(), edge.get_destination())
             dot.del_node(name)
     pictures = {}
-    for file_format in formats:
-        try:
+    try:
+        note = _fit_graphviz(dot, rankdir, max_width_px, dot_program)
+        too_wide = note.startswith("Graphviz'")
+        if too_wide and give_up_if_too_wide:
+            return pictures, note, too_wide
+        for file_format in formats:
             pictures[file_format] = dot.create(prog=dot_program, format=file_format)
-        except FileNotFoundError as error:
-            raise ToolMissingError(
-                f"Graphviz `dot` could not run ({error}); {GRAPHVIZ_HINT}."
-            ) from None
-    return pictures
+    except FileNotFoundError as error:
+        raise ToolMissingError(
+            f"Graphviz `dot` could not run ({error}); {GRAPHVIZ_HINT}."
+        ) from None
+    return pictures, note, too_wide
 
 
 def _figure_bytes(figure: Figure, file_format: str) -> bytes:
@@ -284,7 +423,12 @@ def plot_model(
         engine: ``"auto"``, ``"graphviz"`` or ``"matplotlib"``.
         show_input_layer: ``True`` adds the InputLayer box the book's figures show,
             ``False`` hides input boxes, ``None`` does what Keras 3 does.
-        max_width_px: the matplotlib engine wraps/shrinks to fit this width (a notebook cell).
+        max_width_px: width in pixels at 96 dpi to fit (a notebook cell): both engines wrap
+            a left-to-right picture into rows (Graphviz: a plain chain of layers; with
+            ``engine="auto"`` another graph too wide for Graphviz is drawn by matplotlib,
+            which wraps any graph), and the matplotlib engine shrinks what is still too wide.
+            The picture's ``note`` says what was done. ``None``: no limit, and the
+            Graphviz engine draws exactly what ``keras.utils.plot_model`` draws.
 
     Returns:
         A ``StructurePicture``: displays inline in a notebook (SVG for a ``.svg`` file).
@@ -312,8 +456,9 @@ def plot_model(
     }
     shown = "svg" if file_format == "svg" else "png"
     formats = [shown] + ([file_format] if file_format not in (None, shown) else [])
+    note = ""
     if chosen == "graphviz":
-        pictures = _graphviz_render(
+        pictures, note, too_wide = _graphviz_render(
             model,
             graph,
             options,
@@ -323,14 +468,23 @@ def plot_model(
             show_input_layer=show_input_layer,
             formats=formats,
             dot_program=dot_program,
+            max_width_px=max_width_px,
+            give_up_if_too_wide=engine == "auto",
         )
-    else:
+        if too_wide and engine == "auto":
+            chosen = "matplotlib"
+            note += "; drawn with matplotlib instead, which wraps any graph into rows"
+    if chosen == "matplotlib":
         figure = new_figure(dpi=dpi)
-        draw_model_graph(figure, graph, rankdir=rankdir, max_width_px=max_width_px, **options)
+        drawing = draw_model_graph(
+            figure, graph, rankdir=rankdir, max_width_px=max_width_px, **options
+        )
         pictures = {name: _figure_bytes(figure, name) for name in formats}
+        if drawing.bands > 1 and not note:
+            note = f"left-to-right, wrapped into {drawing.bands} rows to fit {max_width_px} px"
     if path is not None:
         path.write_bytes(pictures[file_format])
-    return StructurePicture(shown, pictures[shown], chosen, dpi, path, graph)
+    return StructurePicture(shown, pictures[shown], chosen, dpi, path, graph, note)
 
 
 # ------------------------------------------------------------------------- summary and inspector

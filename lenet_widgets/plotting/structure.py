@@ -49,7 +49,7 @@ _FONT_SIZE = 9.0
 _HEADER_COLOR = "#1f1f1f"
 _BORDER_COLOR = "#1f1f1f"
 _CELL_PAD = 6.0
-_RANK_GAP = {"TB": 24.0, "LR": 30.0}
+_RANK_GAP = {"TB": 16.0, "LR": 30.0}
 _ORDER_GAP = 16.0
 _BAND_GAP = 34.0
 _MARGIN = 10.0
@@ -102,6 +102,7 @@ class GraphDrawing:
         texts: all text artists.
         width_px, height_px: picture size in pixels at the figure's dpi.
         scale: how much the picture was shrunk to fit ``max_width_px`` (1.0: not at all).
+        bands: rows a left-to-right picture was wrapped into (1: not wrapped).
     """
 
     axes: Axes
@@ -111,6 +112,7 @@ class GraphDrawing:
     width_px: int
     height_px: int
     scale: float = 1.0
+    bands: int = 1
 
 
 # ----------------------------------------------------------------------------- text boxes
@@ -621,6 +623,7 @@ def draw_model_graph(
         round(width * scale / 72 * dpi),
         round(height * scale / 72 * dpi),
         scale,
+        len(layout.bands),
     )
 
 
