@@ -106,7 +106,7 @@ def test_matplotlib_names_are_readable_at_notebook_width(lenet, rankdir, options
 
 @needs_dot
 def test_a_wide_graph_graphviz_cannot_wrap_falls_back_to_matplotlib_and_says_so():
-    L = keras.layers  # noqa: N806
+    L = keras.layers
     inputs = keras.Input((28, 28, 1))
     first = L.Conv2D(8, 3, padding="same")(inputs)
     second = L.Conv2D(8, 3, padding="same")(first)
