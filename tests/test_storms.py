@@ -145,7 +145,8 @@ def test_structure_panel_toggle_storm_ends_on_the_final_picture(model):
             toggle.value = not toggle.value
     assert panel.render_count <= 2 ** (len(TOGGLES) + 1)  # Revisited option sets were cached.
     shown = bytes(panel._picture.value)
-    assert shown == plot_model(model, **panel.options).data
+    # The panel draws at twice the dpi (crisp on 2x screens) and shows it at the dpi's size.
+    assert shown == plot_model(model, **{**panel.options, "dpi": 2 * panel.options["dpi"]}).data
     assert len(plt.get_fignums()) == before
 
 

@@ -26,6 +26,7 @@ from lenet_widgets.core.structure import model_graph
 from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_model
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.figure_view import DENSITY, show_picture
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["OPTION_LABELS", "StructurePanel"]
@@ -50,7 +51,7 @@ def _png(figure: Figure | None) -> bytes:
     if figure is None:
         return b""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.get_dpi())
+    figure.savefig(buffer, format="png", dpi=figure.get_dpi() * DENSITY)  # Crisp on 2x screens.
     return buffer.getvalue()
 
 
@@ -253,7 +254,9 @@ class StructurePanel(widgets.VBox):
         png = self._cache.get(key)
         if png is None:
             try:
-                picture = plot_model(self.model, **options)
+                # Drawn at twice the dpi, shown at the dpi's size (figure_view's rule):
+                # crisp on 2x screens, and the dpi slider changes the size shown.
+                picture = plot_model(self.model, **{**options, "dpi": options["dpi"] * DENSITY})
             except (ValueError, OSError, ImportError) as error:
                 self._set_status(str(error), error=True)
                 return
@@ -263,7 +266,7 @@ class StructurePanel(widgets.VBox):
             self._set_status(f"{self.model.name}: drawn with {picture.engine}.")
         else:
             self._set_status(f"{self.model.name}: from cache.")
-        self._picture.value = png
+        show_picture(self._picture, png)
 
     def _show_inspector(self) -> None:
         model, layer = self.model, self._layer.value
@@ -282,8 +285,8 @@ class StructurePanel(widgets.VBox):
             self._inspector_cache.put(key, shown)
         text, histograms, kernels = shown
         self._inspector_text.value = text
-        self._histograms.value = histograms
-        self._kernels.value = kernels
+        show_picture(self._histograms, histograms)
+        show_picture(self._kernels, kernels)
         self._kernels.layout.display = "" if kernels else "none"
 
     def _show_diff(self) -> None:
@@ -291,7 +294,9 @@ class StructurePanel(widgets.VBox):
             self._diff_box.layout.display = "none"
             return
         try:
-            report = compare_models(self.model, self.compare_to, rankdir=self._rankdir.value)
+            report = compare_models(
+                self.model, self.compare_to, rankdir=self._rankdir.value, dpi=96 * DENSITY
+            )
         except (ValueError, OSError) as error:
             self._diff_text.value = status_html(str(error), "error")
             self._diff_box.layout.display = ""
@@ -300,5 +305,5 @@ class StructurePanel(widgets.VBox):
             f"<b>{html.escape(self.model.name)} → {html.escape(self.compare_to.name)}</b>"
             f"<pre>{html.escape(report.diff.describe())}</pre>"
         )
-        self._diff_picture.value = report.picture.data
+        show_picture(self._diff_picture, report.picture.data)
         self._diff_box.layout.display = ""
