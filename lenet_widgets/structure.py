@@ -634,7 +634,8 @@ def compare_models(
     dpi: int = 96,
     max_width_px: int | None = 900,
 ) -> DiffReport:
-    """``diff_models`` plus a side-by-side picture (red removed, green added, orange changed)."""
+    """``diff_models`` plus a side-by-side picture: red removed, green added, strong orange
+    for layers whose settings changed, pale orange for layers only reshaped by a layer above."""
     path, file_format = _target_format(to_file)
     diff = diff_models(model_a, model_b)
     graph_a = select_input_layers(model_graph(model_a), False)
@@ -646,8 +647,10 @@ def compare_models(
         graph_b,
         removed=diff.removed,
         added=diff.added,
-        changed_a=[change.name for change in diff.changed],
-        changed_b=[change.new_name for change in diff.changed],
+        changed_a=[change.name for change in diff.edited],
+        changed_b=[change.new_name for change in diff.edited],
+        reshaped_a=[change.name for change in diff.reshaped],
+        reshaped_b=[change.new_name for change in diff.reshaped],
         show_shapes=show_shapes,
         rankdir=rankdir,
         max_width_px=max_width_px,

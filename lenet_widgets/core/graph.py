@@ -145,6 +145,15 @@ class LayerChange:
     output_shape_change: tuple[str, str] | None = None
     params_delta: int = 0
 
+    @property
+    def settings_changed(self) -> bool:
+        """True when the layer itself was edited (class, config or name).
+
+        False when only its shapes (and so its parameter count) changed because
+        a layer above it changed: a Dense after a narrower convolution.
+        """
+        return bool(self.class_change or self.config_changes or self.new_name != self.name)
+
     def describe(self) -> str:
         """One line for people: ``conv2d: filters 20 -> 32; output (..) -> (..); +1,200 params``."""
         parts = []
@@ -200,13 +209,29 @@ class ModelDiff:
         """Names (in ``a``) of the changed layers."""
         return tuple(change.name for change in self.changed)
 
+    @property
+    def edited(self) -> tuple[LayerChange, ...]:
+        """Changed layers whose own settings changed (class, config, name): the real edits."""
+        return tuple(change for change in self.changed if change.settings_changed)
+
+    @property
+    def reshaped(self) -> tuple[LayerChange, ...]:
+        """Changed layers with the same settings whose shapes changed because of a layer above."""
+        return tuple(change for change in self.changed if not change.settings_changed)
+
     def describe(self) -> str:
-        """A few lines for people."""
+        """A few lines for people: the real edits first, then the layers only reshaped."""
         if self.is_empty:
             return "The two models have the same structure."
         lines = [f"added: {name}" for name in self.added]
         lines += [f"removed: {name}" for name in self.removed]
-        lines += [f"changed: {change.describe()}" for change in self.changed]
+        lines += [f"changed: {change.describe()}" for change in self.edited]
+        if self.reshaped:
+            names = ", ".join(
+                change.name + (f" ({change.params_delta:+,} params)" if change.params_delta else "")
+                for change in self.reshaped
+            )
+            lines.append(f"new shapes only, because a layer above changed: {names}")
         lines.append(
             f"parameters: {self.params_before:,} -> {self.params_after:,} "
             f"({self.params_after - self.params_before:+,})"

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path as DrawPath
 from matplotlib.textpath import TextToPath
 
@@ -33,6 +34,7 @@ from lenet_widgets.core.graph import LayerInspection, LayerNode, ModelGraph
 
 __all__ = [
     "DIFF_COLORS",
+    "DIFF_LABELS",
     "RANKDIRS",
     "GraphDrawing",
     "draw_conv_kernels",
@@ -42,8 +44,22 @@ __all__ = [
 ]
 
 RANKDIRS = ("TB", "LR")
-DIFF_COLORS = {"added": "#2e7d32", "removed": "#c62828", "changed": "#e65100"}
-"""Header colours of highlighted boxes in the diff picture."""
+DIFF_COLORS = {
+    "added": "#2e7d32",
+    "removed": "#c62828",
+    "changed": "#e65100",
+    "reshaped": "#fbd5b0",
+}
+"""Header colours of highlighted boxes in the diff picture: strong for real edits,
+pale (``"reshaped"``) for layers whose settings are the same but whose shapes
+changed because a layer above them changed."""
+DIFF_LABELS = {
+    "removed": "removed",
+    "added": "added",
+    "changed": "settings changed",
+    "reshaped": "only shapes changed (by a layer above)",
+}
+"""Legend text of each diff colour."""
 
 _FONT_SIZE = 9.0
 _HEADER_COLOR = "#1f1f1f"
@@ -469,7 +485,8 @@ def _draw_layout(
             cell_left = left
             for cell, width in zip(row, natural, strict=True):
                 cell_width = width * stretch
-                face = color if (color and cell.face == _HEADER_COLOR) else cell.face
+                header = bool(color) and cell.face == _HEADER_COLOR
+                face = color if header else cell.face
                 cells.append(Rectangle((cell_left, row_top), cell_width, row_height))
                 cell_faces.append(face)
                 texts.append(
@@ -478,7 +495,7 @@ def _draw_layout(
                         row_top + row_height / 2,
                         cell.text,
                         fontsize=cell.size * scale,
-                        color=cell.color,
+                        color=_ink(face) if header else cell.color,
                         ha="center",
                         va="center_baseline",
                         fontweight="bold" if cell.bold else "normal",
@@ -493,8 +510,8 @@ def _draw_layout(
             box.height,
             fill=False,
             zorder=4,
-            edgecolor=color or _BORDER_COLOR,
-            linewidth=2.6 if color else 1.0,
+            edgecolor=(color if _is_strong(color) else "#d08a4a") if color else _BORDER_COLOR,
+            linewidth=(2.6 if _is_strong(color) else 1.4) if color else 1.0,
         )
         axes.add_artist(frame)  # add_artist: limits are fixed, skip add_patch's bookkeeping.
         rectangles[node.id] = frame
@@ -533,6 +550,20 @@ def _draw_layout(
             )
         )
     return rectangles, arrows, texts
+
+
+def _luminance(color: str) -> float:
+    red, green, blue = to_rgb(color)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _is_strong(color: str | None) -> bool:
+    return color is not None and _luminance(color) < 0.6
+
+
+def _ink(face: str) -> str:
+    """White text on a strong header colour, dark text on a pale one."""
+    return "white" if _is_strong(face) else "#4a2500"
 
 
 def _caption(graph: ModelGraph, width: float) -> str:
@@ -627,6 +658,17 @@ def draw_model_graph(
     )
 
 
+def _legend_rows(width: float, size: float) -> int:
+    """Rows the diff legend needs to fit ``width`` points: 1, 2 or 4."""
+    entries = [_text_width(text, size, False) + 2.6 * size for text in DIFF_LABELS.values()]
+    for rows in (1, 2, 4):
+        columns = -(-len(entries) // rows)
+        widest = [max(entries[i::columns]) for i in range(columns)]
+        if sum(widest) + 2 * size * columns <= width:
+            return rows
+    return 4
+
+
 def draw_model_diff(
     figure: Figure,
     graph_a: ModelGraph,
@@ -636,12 +678,27 @@ def draw_model_diff(
     added: Sequence[str] = (),
     changed_a: Sequence[str] = (),
     changed_b: Sequence[str] = (),
+    reshaped_a: Sequence[str] = (),
+    reshaped_b: Sequence[str] = (),
     show_shapes: bool = True,
     show_layer_names: bool = True,
     rankdir: str = "TB",
     max_width_px: int | None = 900,
 ) -> tuple[GraphDrawing, GraphDrawing]:
-    """Both models side by side; removed boxes red (left), added green (right), changed orange.
+    """Both models side by side, differences coloured, with a legend.
+
+    Removed boxes are red (left), added ones green (right), layers whose own
+    settings changed strong orange, and layers whose settings are the same but
+    whose shapes changed because a layer above changed pale orange: the real
+    edits stand out.
+
+    Args:
+        figure: the figure to draw on; its size is set here.
+        graph_a, graph_b: the two models' graphs.
+        removed: ids only in ``a``; added: ids only in ``b``.
+        changed_a, changed_b: ids (in ``a`` / ``b``) of layers whose settings changed.
+        reshaped_a, reshaped_b: ids of layers whose shapes only changed.
+        show_shapes, show_layer_names, rankdir, max_width_px: as ``draw_model_graph``.
 
     Returns:
         The drawings of the left and right model.
@@ -658,22 +715,26 @@ def draw_model_diff(
     half = (limit - 20) / 2 - 2 * (_MARGIN + _WRAP_ROOM)
     layouts = [_layout(graph, options, rankdir, half) for graph in (graph_a, graph_b)]
     captions = [_caption(g, lay.width) for g, lay in zip((graph_a, graph_b), layouts, strict=True)]
-    legend = "red: removed   green: added   orange: changed"
     widths = [
         max(lay.width, _text_width(c.split("\n")[0], _FONT_SIZE, False) + 2 * _MARGIN)
         for lay, c in zip(layouts, captions, strict=True)
     ]
     heights = [lay.height + _caption_height(c) for lay, c in zip(layouts, captions, strict=True)]
-    total_width, total_height = sum(widths) + 20, max(heights) + 22
+    total_width = sum(widths) + 20
     scale = min(1.0, limit / total_width)
+    rows = _legend_rows(total_width, _FONT_SIZE)
+    top = 10 + rows * _FONT_SIZE * 1.9
+    total_height = max(heights) + top
     figure.clear()
     figure.set_size_inches(total_width * scale / 72, total_height * scale / 72)
     highlights = [
         {
+            **{i: DIFF_COLORS["reshaped"] for i in reshaped_a},
             **{i: DIFF_COLORS["removed"] for i in removed},
             **{i: DIFF_COLORS["changed"] for i in changed_a},
         },
         {
+            **{i: DIFF_COLORS["reshaped"] for i in reshaped_b},
             **{i: DIFF_COLORS["added"] for i in added},
             **{i: DIFF_COLORS["changed"] for i in changed_b},
         },
@@ -687,7 +748,7 @@ def draw_model_diff(
         axes = figure.add_axes((left / total_width, 0, width / total_width, 1))
         axes.set_axis_off()
         axes.set_xlim(0, width)
-        axes.set_ylim(total_height, -22)
+        axes.set_ylim(total_height, -top)
         boxes, arrows, texts = _draw_layout(axes, layout, graph, scale, highlight, caption)
         drawings.append(
             GraphDrawing(
@@ -698,11 +759,28 @@ def draw_model_diff(
                 round(width * scale / 72 * dpi),
                 round(height * scale / 72 * dpi),
                 scale,
+                len(layout.bands),
             )
         )
         left += width + 20
-    figure.text(
-        0.5, 1 - 4 / total_height, legend, ha="center", va="top", fontsize=_FONT_SIZE * scale
+    handles = [
+        Patch(
+            facecolor=DIFF_COLORS[kind],
+            edgecolor=DIFF_COLORS[kind] if _is_strong(DIFF_COLORS[kind]) else "#d08a4a",
+            label=label,
+        )
+        for kind, label in DIFF_LABELS.items()
+    ]
+    figure.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=-(-len(handles) // rows),
+        frameon=False,
+        fontsize=_FONT_SIZE * scale,
+        handlelength=1.6,
+        columnspacing=1.4,
+        borderaxespad=0.3,
     )
     return drawings[0], drawings[1]
 
