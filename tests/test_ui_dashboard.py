@@ -5,6 +5,8 @@ No browser: tests set traits and click buttons, then wait for background threads
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -220,7 +222,7 @@ def test_feature_maps_update_in_place(tiny_lenet, small_dataset):
     panel.layer = "conv2d_1"
     assert panel._artists is not artists and len(panel._artists.tiles) == 50
     panel.layer = "dense"
-    assert "1 maps" in panel._status.value
+    assert not re.search(r"\b1 [a-z]+s\b", panel._status.value), panel._status.value  # "1 maps"
     with pytest.raises(traitlets.TraitError, match=r"index is 40; expected 0\.\.39"):
         panel.index = 40
     assert panel.index == 5
@@ -309,3 +311,21 @@ def test_dashboard_is_complete_when_built(tiny_lenet, small_dataset):
         board.training._view.image,
     ):
         assert bytes(picture.value).startswith(b"\x89PNG")
+
+
+def test_counts_of_one_are_singular_in_every_status_line(tiny_lenet, small_dataset):
+    """One wording rule (text.plural) for every count: never "1 pictures", "1 steps"."""
+    from lenet_widgets.ui.filters import FilterExplorer
+
+    explorer = FilterExplorer(tiny_lenet, max_steps=1)
+    explorer.wait()
+    board = LeNetLab(tiny_lenet, small_dataset, filter_steps=1)
+    board.training._epochs.value = 1
+    board.training.start()
+    board.wait()
+    board.filter_history.epoch = 0
+    lines = [explorer._status.value, board.filters._status.value]
+    lines += [board.filter_history._status.value, board.training._status.value]
+    assert "1 step," in explorer._status.value
+    wrong = [line for line in lines if re.search(r"\b1 [a-z]+s\b", re.sub("<[^>]+>", "", line))]
+    assert wrong == []

@@ -8,6 +8,7 @@ import traitlets
 
 from lenet_widgets.core.activations import FeatureMapProbe
 from lenet_widgets.plotting.feature_maps import draw_feature_maps, update_feature_maps
+from lenet_widgets.text import plural
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.status import status_html
@@ -156,7 +157,7 @@ class FeatureMapsPanel(widgets.VBox):
         height, width, channels = result.maps.shape
         confidence = f"{result.probabilities.max():.0%}"
         self._status.value = status_html(
-            f"{self.layer}: {channels} maps of {height}x{width}; {label} ({confidence})"
+            f"{self.layer}: {plural(channels, 'map')} of {height}x{width}; {label} ({confidence})"
         )
         self._view.refresh()
 

@@ -148,5 +148,5 @@ class FilterHistoryPanel(widgets.VBox):
             self._view.figure.suptitle(title, fontsize=9)
             self._view.refresh()
         self._status.value = status_html(
-            f"{len(self.recorder.snapshots)} pictures recorded; showing epoch {epoch}."
+            f"{plural(len(self.recorder.snapshots), 'picture')} recorded; showing epoch {epoch}."
         )

@@ -45,6 +45,7 @@ from lenet_widgets.plotting.filters import (
     plot_top_examples,
     update_grid,
 )
+from lenet_widgets.text import plural
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
@@ -360,8 +361,8 @@ class FilterExplorer(widgets.VBox):
         count = len(result.filters)
         dead = int(np.count_nonzero(result.dead))
         self._status.value = (
-            f"{html.escape(result.layer)} ({result.kind}): {count} filters, "
-            f"{result.steps} steps, {dead} dead"
+            f"{html.escape(result.layer)} ({result.kind}): {plural(count, 'filter')}, "
+            f"{plural(result.steps, 'step')}, {dead} dead"
         )
         self._draw()
         if self._show_examples.value:
