@@ -56,6 +56,9 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 KERNEL_STATUS_IDLE = "Python 3 (ipykernel) | Idle"
+VIEWPORT = (1280, 900)
+"""The window a student's laptop shows: every test and screenshot uses it."""
+STDERR_MIME = "application/vnd.jupyter.stderr"
 WIDGET_ERROR = "Error displaying widget"
 
 
@@ -321,7 +324,7 @@ def launch_browser(playwright: Any, user_data_dir: Path) -> Any:
         executable_path=str(chromium_path()),
         headless=True,
         args=CHROMIUM_ARGS,
-        viewport={"width": 1280, "height": 1100},
+        viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]},
         ignore_default_args=["--enable-automation"],
     )
     context.route("**/*", _only_localhost)
@@ -449,17 +452,18 @@ def tab(page: Any, title: str) -> None:
     page.locator(".widget-tab .lm-TabBar-tab:visible", has_text=title).first.click()
 
 
-def screenshot(page: Any, name: str, folder: Path) -> Path:
+def screenshot(page: Any, name: str, folder: Path, *, publish: bool = True) -> Path:
     """Save a PNG of the page as a student sees it; also into docs/screenshots when asked.
 
     Screenshots go to ``folder`` (a test's temporary directory). With
-    ``UPDATE_SCREENSHOTS=1`` they are also copied to ``docs/screenshots/`` (the
-    pictures the README shows), so ordinary test runs never modify the repository.
+    ``UPDATE_SCREENSHOTS=1`` and ``publish`` (the tests pass False in fast mode:
+    the README shows a model trained on real MNIST) they are also copied to
+    ``docs/screenshots/``, so ordinary test runs never modify the repository.
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
-    if os.environ.get("UPDATE_SCREENSHOTS", "").strip() in ("1", "true", "yes"):
+    if publish and os.environ.get("UPDATE_SCREENSHOTS", "").strip() in ("1", "true", "yes"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, SCREENSHOTS / path.name)
     return path
@@ -479,3 +483,60 @@ def write_notebook(path: Path, cells: list[str], markdown: list[str] | None = No
     notebook.cells += [nbformat.v4.new_code_cell(source) for source in cells]
     nbformat.write(notebook, path)
     return path
+
+
+# ---------------------------------------------------------------------- what a student sees
+
+
+def stderr_outputs(page: Any) -> list[str]:
+    """Texts of stderr outputs shown in cells (TensorFlow's log lines, warnings)."""
+    return page.evaluate(
+        f"""() => [...document.querySelectorAll('[data-mime-type="{STDERR_MIME}"]')]
+            .map(e => (e.innerText || '').slice(0, 300))"""
+    )
+
+
+def picture_sizes(page: Any, selector: str = ".jupyter-widgets img") -> list[dict]:
+    """Each visible picture's natural and displayed size, its CSS width and the page's dpr."""
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(img => img.naturalWidth > 0 && img.offsetParent !== null
+                    && img.clientWidth > 0)
+            .map(img => ({
+                name: [...img.classList].filter(c => c.startsWith('lenet-')).join(' ')
+                    || img.className,
+                natural: [img.naturalWidth, img.naturalHeight],
+                shown: [img.clientWidth, img.clientHeight],
+                cssWidth: img.style.width,
+                top: img.getBoundingClientRect().top,
+                bottom: img.getBoundingClientRect().bottom,
+                dpr: window.devicePixelRatio,
+            }))""",
+        selector,
+    )
+
+
+def truncated_labels(page: Any) -> list[str]:
+    """Visible control labels and button texts cut off by their box (shown with an ellipsis)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+                '.widget-label, .widget-label-basic, .widget-button, .widget-toggle-button')]
+            .filter(e => e.offsetParent !== null && (e.innerText || '').trim()
+                    && e.scrollWidth > e.clientWidth + 1)
+            .map(e => `${e.innerText.trim()} (${e.clientWidth} of ${e.scrollWidth} px)`)"""
+    )
+
+
+def wait_for_source_change(page: Any, image_locator: Any, previous: str, timeout: float = 30.0):
+    """Wait (polling every animation frame) until an ``<img>``'s src is not ``previous``.
+
+    An Image widget gets a new blob URL for every new value, so this times a
+    picture update as the student sees it. Returns the new src.
+    """
+    page.wait_for_function(
+        "([img, previous]) => img.src && img.src !== previous && img.complete",
+        arg=[image_locator.element_handle(), previous],
+        polling="raf",
+        timeout=timeout * 1000,
+    )
+    return image_source(image_locator)

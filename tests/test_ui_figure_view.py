@@ -100,6 +100,9 @@ def test_fit_labels_widens_every_label_in_nested_boxes():
     assert activation.style.description_width == "initial"
     assert rate.tooltip == "learning rate"
     assert fit_labels(box) == 0  # Idempotent.
+    sort = widgets.ToggleButtons(options=["activation", "index"])
+    sort.style.button_width = "80px"
+    assert fit_labels(sort) == 1 and sort.style.button_width == "auto"
 
 
 def test_dashboard_has_no_fixed_width_label(tiny_lenet):

@@ -3,7 +3,8 @@
 ipywidgets gives every description a fixed width (about 80 px, ``--jp-widgets-
 inline-label-width``) and truncates longer ones with an ellipsis. ``fit_labels``
 gives each labelled control ``description_width: "initial"`` (the label takes
-the width its text needs) and adds the full description as a tooltip. Panels
+the width its text needs) and adds the full description as a tooltip; toggle
+buttons given a fixed width get ``button_width: "auto"`` for the same reason. Panels
 call it on themselves once their controls exist; ``LeNetLab`` calls it on the
 whole dashboard.
 """
@@ -40,6 +41,11 @@ def fit_labels(root: widgets.Widget) -> int:
         stack.extend(_children(widget))
         description = getattr(widget, "description", "")
         style = getattr(widget, "style", None)
+        # ToggleButtons with a fixed button width cut "activation" to "activat…".
+        fixed_buttons = style is not None and style.has_trait("button_width")
+        if fixed_buttons and style.button_width not in ("", "auto", "initial"):
+            style.button_width = "auto"
+            changed += 1
         if not description or style is None or not style.has_trait("description_width"):
             continue
         if style.description_width != "initial":
