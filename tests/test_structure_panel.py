@@ -159,3 +159,28 @@ def test_saved_path_is_escaped_once(panel, tmp_path):
     panel._save_path.value = str(folder / "model.png")
     panel._save.click()
     assert "a&amp;b" in panel._status.value and "&amp;amp;" not in panel._status.value
+
+
+def test_dpi_changes_the_size_shown_and_lr_rows_rewrap_to_the_cell(no_dot):
+    from lenet_widgets.core.model import build_lenet
+    from lenet_widgets.ui.figure_view import png_size
+
+    panel = StructurePanel(build_lenet(compile=False), engine="matplotlib", rankdir="LR")
+
+    def shown():
+        width, height = png_size(bytes(panel._picture.value))
+        assert panel._picture.layout.width == f"{round(width / 2)}px"  # PNG at 2x.
+        return round(width / 2), round(height / 2)
+
+    width_96, height_96 = shown()
+    assert "wrapped into 4 rows" in panel._status.value
+    panel._dpi.value = 192
+    width_192, height_192 = shown()
+    assert width_192 <= 900 and height_192 > 1.6 * height_96  # Bigger text, more rows.
+    assert "wrapped into" in panel._status.value
+    panel._rankdir.value = "TB"
+    tb_192 = shown()
+    panel._dpi.value = 96
+    tb_96 = shown()
+    assert tb_192[1] > 1.8 * tb_96[1] and tb_192[0] <= 900  # Twice the size, fit to the cell.
+    assert width_96 <= 900

@@ -46,6 +46,9 @@ OPTION_LABELS = {
 PICTURE_CACHE_SIZE = 64
 """Pictures kept per panel: every toggle combination a lesson visits, not every dpi ever."""
 
+PICTURE_WIDTH_PX = 900
+"""Widest structure picture in CSS px (a notebook cell): left-to-right layouts wrap to fit it."""
+
 
 def _png(figure: Figure | None) -> bytes:
     if figure is None:
@@ -105,7 +108,13 @@ class StructurePanel(widgets.VBox):
         self._rankdir = widgets.ToggleButtons(options=["TB", "LR"], value=rankdir.upper())
         self._rankdir.style.button_width = "48px"
         self._dpi = widgets.IntSlider(
-            value=dpi, min=48, max=240, step=8, description="dpi", continuous_update=False
+            value=dpi,
+            min=48,
+            max=240,
+            step=8,
+            description="dpi",
+            continuous_update=False,
+            tooltip="picture size: 96 dpi shows it at its true size, 192 twice as large",
         )
         self._engine = widgets.Dropdown(options=list(ENGINES), value=engine, description="engine")
         self._picture = widgets.Image(
@@ -246,26 +255,44 @@ class StructurePanel(widgets.VBox):
             return [layer.name for layer in model.layers]
         return [node.id for node in graph.nodes if not node.is_input]
 
+    def _draw(self, options: dict[str, Any]) -> tuple[bytes, str]:
+        """The picture's PNG (``DENSITY`` pixels per CSS pixel) and its status line.
+
+        Drawn at twice the dpi, shown at the dpi's size (figure_view's rule): crisp
+        on 2x screens, and the dpi slider changes the size shown. Left-to-right
+        layouts wrap to fit ``PICTURE_WIDTH_PX`` at that size, so a larger dpi
+        gives larger text in more rows instead of a picture shrunk back to the cell.
+        """
+        dpi = int(options["dpi"])
+        picture = plot_model(
+            self.model,
+            **{**options, "dpi": dpi * DENSITY},
+            max_width_px=max(200, round(PICTURE_WIDTH_PX * 96 / dpi)),
+        )
+        status = f"{self.model.name}: drawn with {picture.engine}"
+        if picture.note:
+            status += f"; {picture.note}"
+        return picture.data, status
+
     def _show_picture(self) -> None:
         if self.model is None:
             return
         options = self.options
         key = tuple(sorted(options.items()))
-        png = self._cache.get(key)
-        if png is None:
+        cached = self._cache.get(key)
+        if cached is None:
             try:
-                # Drawn at twice the dpi, shown at the dpi's size (figure_view's rule):
-                # crisp on 2x screens, and the dpi slider changes the size shown.
-                picture = plot_model(self.model, **{**options, "dpi": options["dpi"] * DENSITY})
+                cached = self._draw(options)
             except (ValueError, OSError, ImportError) as error:
                 self._set_status(str(error), error=True)
                 return
             self._render_count += 1
-            png = picture.data
-            self._cache.put(key, png)
-            self._set_status(f"{self.model.name}: drawn with {picture.engine}.")
+            self._cache.put(key, cached)
+            png, status = cached
+            self._set_status(f"{status}.")
         else:
-            self._set_status(f"{self.model.name}: from cache.")
+            png, status = cached
+            self._set_status(f"{status} (from cache).")
         show_picture(self._picture, png)
 
     def _show_inspector(self) -> None:
