@@ -193,7 +193,8 @@ def command_plot(arguments: argparse.Namespace) -> int:
         )
     except ImportError as error:  # Graphviz missing for --engine graphviz: say how to get it.
         raise CommandError(str(error)) from None
-    print(f"{model.name}: drawn with {picture.engine}, written to {output}")
+    note = f" ({picture.note})" if picture.note else ""
+    print(f"{model.name}: drawn with {picture.engine}{note}, written to {output}")
     return 0
 
 

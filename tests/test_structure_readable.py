@@ -129,3 +129,14 @@ def test_keras_look_is_kept_without_a_width_limit(lenet):
         pytest.skip("Graphviz dot is not installed")
     wide = plot_model(lenet, show_shapes=True, rankdir="LR", engine="graphviz", max_width_px=None)
     assert int.from_bytes(wide.data[16:20], "big") > 3000 and wide.note == ""
+
+
+@needs_dot
+def test_cli_plot_lr_with_graphviz_is_wrapped_and_says_so(tmp_path, capsys):
+    from lenet_widgets.cli import main
+
+    output = tmp_path / "model.png"
+    assert main(["plot", "lenet", "-o", str(output), "--rankdir", "LR"]) == 0
+    out = capsys.readouterr().out
+    assert "drawn with graphviz (left-to-right, wrapped into" in out
+    assert int.from_bytes(output.read_bytes()[16:20], "big") <= 900
