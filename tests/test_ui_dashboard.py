@@ -296,8 +296,12 @@ def test_filter_history_records_each_epoch_and_the_slider_shows_them(dashboard):
     assert not np.allclose(first.images, last.images)  # The weights changed, so did the pictures.
     history.epoch = 0
     assert history._view.image.value != last_picture
+    assert "conv2d_1 after 0 epochs; 3 pictures recorded" in history._status.value
     dashboard.training._reset_button.click()
     assert history.recorder.snapshots == () and history.model is dashboard.model
+    # No stale picture of the previous model under "train to record...".
+    assert history._view.image.layout.visibility == "hidden"
+    assert "train to record" in history._status.value
 
 
 def test_dashboard_is_complete_when_built(tiny_lenet, small_dataset):

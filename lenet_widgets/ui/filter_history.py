@@ -81,6 +81,7 @@ class FilterHistoryPanel(widgets.VBox):
     def _on_model_changed(self, change) -> None:
         self.recorder.clear()
         self._epoch.max = 0
+        self._view.clear()  # No stale "after 3 epochs" picture under "train to record...".
         model = change["new"]
         if model is None:
             return
@@ -103,6 +104,7 @@ class FilterHistoryPanel(widgets.VBox):
         self.recorder.clear()
         self._artists = None
         self._epoch.max = 0
+        self._view.clear()
 
     def _on_snapshot(self, recorder: FilterHistoryRecorder) -> None:
         snapshots = recorder.snapshots
@@ -144,9 +146,10 @@ class FilterHistoryPanel(widgets.VBox):
                     snapshot.dead,
                     sort="index",
                 )
-            title = f"{self.recorder.layer} after {plural(epoch, 'epoch')}"
-            self._view.figure.suptitle(title, fontsize=9)
             self._view.refresh()
+        # The layer and epoch go in the status line: a title in the picture sat on the tile
+        # captions of its first row.
         self._status.value = status_html(
-            f"{plural(len(self.recorder.snapshots), 'picture')} recorded; showing epoch {epoch}."
+            f"{self.recorder.layer} after {plural(epoch, 'epoch')}; "
+            f"{plural(len(self.recorder.snapshots), 'picture')} recorded."
         )
