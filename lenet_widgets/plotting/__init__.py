@@ -11,6 +11,8 @@ _EXPORTS = {
     "new_figure": "lenet_widgets.plotting.figure",
     "draw_feature_maps": "lenet_widgets.plotting.feature_maps",
     "update_feature_maps": "lenet_widgets.plotting.feature_maps",
+    "draw_unit_activations": "lenet_widgets.plotting.feature_maps",
+    "update_unit_activations": "lenet_widgets.plotting.feature_maps",
     "draw_attribution": "lenet_widgets.plotting.attribution",
     "draw_model_graph": "lenet_widgets.plotting.structure",
     "draw_model_diff": "lenet_widgets.plotting.structure",
