@@ -159,7 +159,7 @@ def lab(
     if isinstance(model, (str, Path)):
         model = load_model(model)
     elif model is None:
-        model = build_lenet((*dataset.x_train.shape[1:], 1))
+        model = build_lenet(dataset.image_shape)  # Grey (N, H, W) or colour (N, H, W, C).
     if train_size is None:
         train_size = FAST_TRAIN_SIZE if fast else 0
     if filter_steps is None:
