@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.filters import (
+    DEFAULT_PRESET,
     FilterResult,
     maximize_filters,
     preset_arguments,
@@ -50,15 +51,23 @@ def compute_filters(
     model: Any,
     layer: str = "conv2d_1",
     steps: int = 20,
-    preset: str | None = "chapter",
+    preset: str | None = DEFAULT_PRESET,
     seed: int = 0,
     filters: Sequence[int] | None = None,
     **overrides: Any,
 ) -> FilterResult:
-    """Run ``maximize_filters`` with a preset's settings (``overrides`` win)."""
+    """Run ``maximize_filters`` with a preset's settings (``overrides`` win).
+
+    The default preset keeps every image inside the model's input range; ``"chapter"``
+    is the book's recipe (its pixels leave the range); ``None`` is plain ascent without
+    clipping. ``overrides`` may name any ``maximize_filters`` argument, e.g.
+    ``objective="neuron"`` or ``data=x_test`` (prepared images, for the dead test).
+    """
     arguments = preset_arguments(preset, model) if preset is not None else {}
     arguments.update(overrides)
-    return maximize_filters(model, layer, filters=filters, steps=steps, seed=seed, **arguments)
+    return maximize_filters(
+        model, layer, filters=filters, steps=steps, seed=seed, preset=preset, **arguments
+    )
 
 
 def show_filters(
@@ -66,11 +75,12 @@ def show_filters(
     layer: str = "conv2d_1",
     steps: int = 20,
     grid: int = 6,
-    preset: str | None = "chapter",
+    preset: str | None = DEFAULT_PRESET,
     seed: int = 0,
     sort: str = "activation",
     step: int | None = None,
     figure: Figure | None = None,
+    objective: str = "channel",
 ) -> Figure:
     """Figure of the top ``grid x grid`` filters of a layer (or of a ready ``FilterResult``).
 
@@ -78,11 +88,12 @@ def show_filters(
         model_or_result: a Keras model, or a ``FilterResult`` to draw without recomputing.
         step: which step to show (default the last).
         figure: draw on this Figure instead of a new one.
+        objective: ``"channel"`` (mean over positions) or ``"neuron"`` (centre position).
     """
     result = (
         model_or_result
         if isinstance(model_or_result, FilterResult)
-        else compute_filters(model_or_result, layer, steps, preset, seed)
+        else compute_filters(model_or_result, layer, steps, preset, seed, objective=objective)
     )
     images, activations = result.at(step)
     figure = figure or _new_figure((1.2 * grid + 0.4, 1.25 * grid + 0.6))
@@ -100,15 +111,19 @@ def save_filter_grid(
     layer: str = "conv2d_1",
     steps: int = 20,
     grid: int = 6,
-    preset: str | None = "chapter",
+    preset: str | None = DEFAULT_PRESET,
     seed: int = 0,
     scale: int = 4,
+    objective: str = "channel",
 ) -> Path:
-    """Write the chapter's stitched picture (28 px tiles, 5 px margin), enlarged ``scale`` times."""
+    """Write the chapter's stitched picture (28 px tiles, 5 px margin), enlarged ``scale`` times.
+
+    The default preset stays in the input range; ``preset="chapter"`` gives the book's figure.
+    """
     result = (
         model_or_result
         if isinstance(model_or_result, FilterResult)
-        else compute_filters(model_or_result, layer, steps, preset, seed)
+        else compute_filters(model_or_result, layer, steps, preset, seed, objective=objective)
     )
     images, activations = result.at()
     stitched = stitch_filters(images, activations, grid, filters=result.filters, dead=result.dead)
@@ -118,12 +133,12 @@ def save_filter_grid(
 def compare_presets(
     model: Any,
     layer: str = "conv2d_1",
-    presets: Sequence[str] = ("chapter", "mnist"),
+    presets: Sequence[str] = ("chapter", DEFAULT_PRESET),
     steps: int | Sequence[int] = (20, 200),
     grid: int = 4,
     seed: int = 0,
 ) -> Figure:
-    """Side by side: the same layer under several presets (e.g. the chapter's vs ``mnist``).
+    """Side by side: the same layer under several presets (the chapter's vs the default).
 
     ``steps`` is one number for all presets or one per preset.
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import numpy as np
 import pytest
@@ -426,3 +428,162 @@ def test_other_layers_use_the_full_output_and_a_gather():
     images, activations = reference_per_filter(model, "grouped", range(4), 2, 0.1, 0)
     np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(result.activations, activations, rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- in range, defaults
+
+
+def _in_bounds(images, low, high):
+    return images.min() >= low and images.max() <= high
+
+
+@pytest.mark.parametrize("name", sorted(core_filters.PRESETS))
+@pytest.mark.parametrize("value_range", [(0.0, 1.0), (0.0, 255.0)])
+def test_every_preset_but_chapter_keeps_every_step_in_the_input_range(
+    conv_model, name, value_range
+):
+    set_metadata(conv_model, input_range=list(value_range))
+    result = core_filters.maximize_filters(conv_model, "hidden", steps=25, preset=name)
+    low, high = value_range
+    assert result.input_range == value_range
+    assert result.image_span == (result.images.min(), result.images.max())
+    if name == "chapter":
+        assert not core_filters.PRESETS[name].in_range  # Not kept in range: it may leave it.
+        assert result.in_range == _in_bounds(result.images, low, high)
+        assert result.in_range == (value_range == (0.0, 255.0))  # 128 + noise leaves [0, 1].
+    else:
+        assert core_filters.PRESETS[name].in_range
+        assert result.in_range
+        assert _in_bounds(result.images, low, high)
+        assert result.activations[-1].mean() > result.activations[0].mean()
+
+
+def test_called_with_no_settings_the_engine_uses_the_in_range_default(conv_model):
+    from lenet_widgets import filters as library
+
+    assert core_filters.DEFAULT_PRESET in core_filters.PRESETS
+    assert core_filters.PRESETS[core_filters.DEFAULT_PRESET].in_range
+    result = core_filters.maximize_filters(conv_model, "conv", steps=30)
+    assert result.settings["preset"] == core_filters.DEFAULT_PRESET
+    assert result.in_range and _in_bounds(result.images, 0.0, 1.0)
+    assert library.compute_filters(conv_model, "conv", steps=3).in_range
+    for function in (library.compute_filters, library.show_filters, library.save_filter_grid):
+        default = inspect.signature(function).parameters["preset"].default
+        assert default == core_filters.DEFAULT_PRESET, function.__name__
+    free = core_filters.maximize_filters(conv_model, "conv", steps=30, preset=None)
+    assert free.settings["preset"] is None and not free.in_range
+
+
+def test_projected_ascent_reaches_the_optimum_of_a_linear_filter(conv_model):
+    """The channel mean of a linear convolution is largest with every pixel at a bound."""
+    truncated = keras.Model(conv_model.inputs[0], conv_model.get_layer("conv").output)
+    start = tf.constant(np.full((1, 10, 14, 1), 0.5, np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(start)
+        mean = tf.reduce_mean(truncated(start)[..., 2])
+    best_image = (tape.gradient(mean, start).numpy() > 0).astype(np.float32)
+    best = float(tf.reduce_mean(truncated(best_image)[..., 2]))
+    result = core_filters.maximize_filters(conv_model, "conv", [2], steps=80)
+    assert result.activations[-1, 0] == pytest.approx(best, rel=1e-5)
+    np.testing.assert_array_equal(result.images[-1], best_image)
+
+
+def test_recorded_activation_is_that_of_the_shown_image_under_jitter(conv_model):
+    """Jitter shifts the image the gradient sees, not the image shown and measured."""
+    result = core_filters.maximize_filters(
+        conv_model, "conv", steps=6, step_size=0.2, regularizers=(Jitter(3), ClipToRange())
+    )
+    truncated = keras.Model(conv_model.inputs[0], conv_model.get_layer("conv").output)
+    for step in range(7):
+        outputs = truncated(tf.constant(result.images[step])).numpy().mean(axis=(1, 2))
+        expected = outputs[np.arange(4), result.filters]
+        np.testing.assert_allclose(result.activations[step], expected, rtol=1e-4, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+def test_neuron_objective_maximizes_and_records_the_centre_position(conv_model):
+    assert core_filters.OBJECTIVES == ("channel", "neuron")
+    result = core_filters.maximize_filters(conv_model, "conv", steps=5, objective="neuron")
+    truncated = keras.Model(conv_model.inputs[0], conv_model.get_layer("conv").output)
+    for step in (0, 5):
+        outputs = truncated(tf.constant(result.images[step])).numpy()  # (4, 10, 14, 4)
+        expected = outputs[np.arange(4), 5, 7, result.filters]
+        np.testing.assert_allclose(result.activations[step], expected, rtol=1e-4, atol=1e-6)
+    assert result.objective == "neuron" and result.settings["objective"] == "neuron"
+    # The conv's 3x3 window at (5, 7) is all the neuron sees: nothing else moves.
+    moved = np.abs(result.images[-1] - result.images[0]).max(axis=(0, 3)) > 0
+    assert moved[4:7, 6:9].all() and moved.sum() == 9
+    units = core_filters.maximize_filters(conv_model, "hidden", steps=3, objective="neuron")
+    same = core_filters.maximize_filters(conv_model, "hidden", steps=3, objective="channel")
+    np.testing.assert_allclose(units.images, same.images)  # Dense: the unit itself.
+    with pytest.raises(FilterError, match=r"objective is 'pixel'; expected one of \('channel'"):
+        core_filters.maximize_filters(conv_model, "conv", objective="pixel")
+
+
+# --------------------------------------------------------------------------- dead units
+
+
+def _flat_model():
+    """4x4 grey -> Dense(3, relu): unit 0 fires only on a bright first pixel, unit 1 never."""
+    model = keras.Sequential(
+        [keras.Input((4, 4, 1)), layers.Flatten(), layers.Dense(3, activation="relu", name="d")]
+    )
+    kernel = np.zeros((16, 3), np.float32)
+    kernel[0, 0] = 1.0
+    kernel[:, 2] = 0.1
+    model.get_layer("d").set_weights([kernel, np.array([-0.9, -1.0, 0.0], np.float32)])
+    return model
+
+
+def test_inactive_at_the_start_is_not_dead_when_real_data_activates_it():
+    model = _flat_model()
+    no_data = core_filters.maximize_filters(model, "d", steps=5)
+    # Unit 0 is zero at the grey start and gets no gradient: inactive at the start.
+    assert no_data.dead.tolist() == [True, True, False] and no_data.dead_test == "start"
+    data = np.zeros((3, 4, 4, 1), np.float32)
+    data[1, 0, 0, 0] = 1.0  # One image makes unit 0 fire (1.0 - 0.9 > 0).
+    checked = core_filters.maximize_filters(model, "d", steps=5, data=data)
+    assert checked.dead.tolist() == [False, True, False] and checked.dead_test == "data"
+    assert core_filters.DEAD_TESTS == ("data", "start")
+    with pytest.raises(FilterError, match=r"data pixels span \[0, 255\]; expected the input"):
+        core_filters.maximize_filters(model, "d", steps=1, data=data * 255)
+    with pytest.raises(FilterError, match=r"data have shape \(3, 4, 4\); expected \(N, 4, 4, 1\)"):
+        core_filters.maximize_filters(model, "d", steps=1, data=data[..., 0])
+
+
+# --------------------------------------------------------------------------- odd models
+
+
+def test_channels_first_convolution_counts_and_maximizes_its_channels():
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential(
+        [
+            keras.Input((3, 12, 10)),  # channels_first: 3 channels of 12x10.
+            layers.Conv2D(8, 3, data_format="channels_first", name="cf"),
+            layers.Activation("relu", name="cf_relu"),
+            layers.Flatten(),
+            layers.Dense(2),
+        ]
+    )
+    assert model.get_layer("cf").output.shape[1:] == (8, 10, 8)
+    assert core_filters.filter_count(model, "cf") == 8
+    assert core_filters.filter_count(model, "cf_relu") == 8
+    result = core_filters.maximize_filters(model, "cf", [7, 2], steps=3, step_size=0.1)
+    truncated = keras.Model(model.inputs[0], model.get_layer("cf").output)
+    outputs = truncated(tf.constant(result.images[-1])).numpy()  # (2, 8, 10, 8)
+    expected = outputs[np.arange(2), [7, 2]].mean(axis=(1, 2))
+    np.testing.assert_allclose(result.activations[-1], expected, rtol=1e-4, atol=1e-6)
+    assert result.activations[-1].mean() > result.activations[0].mean()
+
+
+def test_top_examples_of_another_shape_raise_a_filter_error():
+    model = keras.Sequential(
+        [keras.Input((32, 32, 3)), layers.Conv2D(4, 3, name="conv"), layers.Flatten()]
+    )
+    digits = np.zeros((5, 28, 28, 1), np.float32)
+    with pytest.raises(FilterError, match=r"images have shape \(5, 28, 28, 1\); expected \(N, 32"):
+        top_activating_examples(model, "conv", digits)
+    with pytest.raises(FilterError, match=r"pixels span \[255, 255\]"):
+        top_activating_examples(model, "conv", np.full((2, 32, 32, 3), 255.0, np.float32))

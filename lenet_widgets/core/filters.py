@@ -565,6 +565,8 @@ _OWN_CHANNEL = True
 Read when a layer's steps are first compiled; the benchmark turns it off to time the
 general path (full layer output, then a gather)."""
 _COMPILED_LOCK = threading.Lock()
+_JIT_COMPILE = False
+"""Compile the ascent loop with XLA (read when a layer's steps are first compiled)."""
 
 
 def _compiled_for(
@@ -651,6 +653,7 @@ def _compiled_for(
         @tf.function(
             input_signature=[image_spec, chosen_spec, scalar, scalar, scalar, integer, integer],
             autograph=False,
+            jit_compile=_JIT_COMPILE,
         )
         def ascend(images, chosen, step_size, low, high, start, count):
             history = tf.TensorArray(tf.float32, size=count, element_shape=images.shape)
