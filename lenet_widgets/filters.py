@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.filters import (
     DEFAULT_PRESET,
     FilterResult,
@@ -22,6 +21,7 @@ from lenet_widgets.core.filters import (
     preset_arguments,
     top_activating_examples,
 )
+from lenet_widgets.core.model import prepare_for_model
 from lenet_widgets.plotting.figure import new_figure
 from lenet_widgets.plotting.filters import (
     plot_filter_grid,
@@ -185,7 +185,9 @@ def show_top_examples(
     optimized, activations = result.at()
     order = grid_order(activations, result.filters, result.dead, sort)[:rows]
     chosen = result.filters[order]
-    top = top_activating_examples(model, result.layer, prepare_images(images), chosen, count)
+    top = top_activating_examples(
+        model, result.layer, prepare_for_model(model, images), chosen, count
+    )
     figure = _new_figure((1.1 * (count + 1), 1.15 * len(chosen) + 0.3))
     plot_top_examples(
         figure, optimized[order], np.asarray(images), chosen, top.indices, top.activations, labels

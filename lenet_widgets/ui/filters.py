@@ -26,7 +26,7 @@ import numpy as np
 import traitlets
 
 from lenet_widgets.core import filters as core_filters
-from lenet_widgets.core.data import prepare_images
+from lenet_widgets.core.data import with_channel_axis
 from lenet_widgets.core.filters import (
     MAX_STEPS,
     PRESETS,
@@ -37,7 +37,7 @@ from lenet_widgets.core.filters import (
     preset_arguments,
     visualizable_layers,
 )
-from lenet_widgets.core.model import weights_fingerprint
+from lenet_widgets.core.model import prepare_for_model, weights_fingerprint
 from lenet_widgets.plotting.filters import (
     SORT_ORDERS,
     grid_order,
@@ -107,7 +107,8 @@ class FilterExplorer(widgets.VBox):
         _check_integer("grid", grid, 1, MAX_GRID)
         _check_integer("max_filters", max_filters, 1, None)
         self._images = None if images is None else np.asarray(images)
-        self._prepared = None if images is None else prepare_images(self._images)
+        # Kept as given (uint8: no float copy); converted to the model's input range when used.
+        self._prepared = None if images is None else with_channel_axis(self._images, "images")
         self._labels = None if labels is None else np.asarray(labels).reshape(-1)
         if self._labels is not None and (
             self._images is None or len(self._labels) != len(self._images)
@@ -426,7 +427,11 @@ class FilterExplorer(widgets.VBox):
             self.example_calls += 1
             # Looked up on the module at call time, so tests can count the calls.
             examples = core_filters.top_activating_examples(
-                model, layer, self._prepared, filters=filters, count=EXAMPLE_COUNT
+                model,
+                layer,
+                prepare_for_model(model, self._prepared),
+                filters=filters,
+                count=EXAMPLE_COUNT,
             )
         except Exception as error:
             if request_id == self._examples_request_id:
