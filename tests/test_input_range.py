@@ -215,6 +215,34 @@ def test_a_model_that_rescales_itself_gets_raw_pixels(pixels, labels):
     assert prepare_for_model(ours, pixels).max() == pixels.max()
 
 
+@pytest.mark.parametrize("entry", ["show_top_examples", "FilterExplorer"])
+def test_top_examples_feed_the_model_its_own_range(entry, pixels, labels, monkeypatch):
+    """Dataset examples were prepared for 0..1 whatever the model expected."""
+    from lenet_widgets import filters as library
+    from lenet_widgets.core import filters as core_filters
+
+    model = rescaling_model()
+    seen = []
+    original = core_filters.top_activating_examples
+
+    def spy(model, layer, images, *args, **kwargs):
+        seen.append(np.asarray(images).max())
+        return original(model, layer, images, *args, **kwargs)
+
+    monkeypatch.setattr(core_filters, "top_activating_examples", spy)
+    monkeypatch.setattr(library, "top_activating_examples", spy)
+    if entry == "show_top_examples":
+        result = core_filters.maximize_filters(model, model.layers[1].name, steps=1)
+        library.show_top_examples(model, pixels, result, labels, rows=2, count=2)
+    else:
+        from lenet_widgets.ui.filters import FilterExplorer
+
+        explorer = FilterExplorer(model, background=False, images=pixels, labels=labels)
+        explorer._show_examples.value = True
+        explorer.wait(60)
+    assert seen and seen[-1] == pixels.max() > 1
+
+
 # ----------------------------------------------------------------------------- repeatable runs
 
 
