@@ -7,7 +7,7 @@ import pytest
 
 from lenet_widgets import config
 from lenet_widgets.core import data
-from lenet_widgets.core.data import DataError, load_dataset, load_mnist, prepare_images
+from lenet_widgets.core.data import DataError, Dataset, load_dataset, load_mnist, prepare_images
 
 
 def write_npz(path, train=5, test=3, label=1):
@@ -133,3 +133,90 @@ def test_real_mnist_matches_keras_arrays(mnist):
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
     assert abs(x_train.mean() / 255 - 0.1307) < 1e-3
+
+
+def _write_arrays(path, **changes):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (8, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, 8).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, 4).astype(np.uint8),
+    }
+    np.savez(path, **{**arrays, **changes})
+    return path
+
+
+def test_npy_file_raises_data_error_naming_it(tmp_path):
+    """Issue 11 item 10: load_mnist("mnist.npy") raised TypeError (context manager protocol)."""
+    path = tmp_path / "mnist.npy"
+    np.save(path, np.zeros((2, 28, 28), np.uint8))
+    with pytest.raises(DataError, match=r"mnist\.npy holds one ndarray .*expected an \.npz"):
+        load_mnist(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"y_train": np.arange(8) % 10 + 0.5},
+            r"y_train hold 0\.5, 1\.5, 2\.5, \.\.\. \(8 values\), which are not class ids; "
+            r"expected digits 0\.\.9",
+        ),
+        ({"y_train": np.full(8, np.nan)}, r"y_train hold nan \(8 values\)"),
+        ({"y_train": np.array(list("abcdefgh"))}, r"y_train have dtype <U1; expected digits"),
+        ({"y_train": np.full(8, True)}, r"y_train have dtype bool; expected digits"),
+        ({"y_test": np.array([0, 1, 10, -2])}, r"labels -2\.\.10; expected .*outside: 10, -2"),
+        ({"y_train": np.ones(8, dtype=object)}, r"cannot be read as \.npz.*allow_pickle"),
+        ({"x_train": np.uint8(3)}, r"x_train has shape \(\) dtype uint8; expected uint8 images"),
+    ],
+    ids=[
+        "half labels",
+        "NaN labels",
+        "string labels",
+        "bool labels",
+        "out of range",
+        "pickle",
+        "scalar",
+    ],
+)
+def test_bad_arrays_raise_data_error_naming_the_values(tmp_path, changes, message):
+    """Issue 11: labels 0.5..9.5 were refused as 'holds labels 0..9; expected digits 0..9'."""
+    path = _write_arrays(tmp_path / "bad.npz", **changes)
+    with pytest.raises(DataError, match=message) as error:
+        load_mnist(path)
+    assert str(path) in str(error.value)
+
+
+def test_corrupt_compressed_file_and_wrong_path_type(tmp_path):
+    rng = np.random.default_rng(1)
+    arrays = {
+        key: rng.integers(0, 10, (300, 28, 28), dtype=np.uint8) for key in ("x_train", "x_test")
+    }
+    arrays |= {"y_train": np.zeros(300, np.uint8), "y_test": np.zeros(300, np.uint8)}
+    np.savez_compressed(tmp_path / "good.npz", **arrays)
+    damaged = bytearray((tmp_path / "good.npz").read_bytes())
+    damaged[3000:3200] = bytes(200)
+    (tmp_path / "damaged.npz").write_bytes(bytes(damaged))
+    with pytest.raises(DataError, match=r"damaged\.npz cannot be read as \.npz"):
+        load_mnist(tmp_path / "damaged.npz")
+    with pytest.raises(DataError, match=r"path is 123 \(int\); expected the path"):
+        load_mnist(123)
+
+
+def test_dataset_image_shape_for_grey_and_colour():
+    grey = np.zeros((3, 9, 7), np.uint8)
+    colour = np.zeros((3, 9, 7, 3), np.uint8)
+    labels = np.zeros(3, np.uint8)
+    assert Dataset(grey, labels, grey, labels, source="t").image_shape == (9, 7, 1)
+    assert Dataset(colour, labels, colour, labels, source="t").image_shape == (9, 7, 3)
+    with pytest.raises(DataError, match=r"x_train have shape \(3, 9\); expected \(N, height"):
+        _ = Dataset(np.zeros((3, 9)), labels, grey, labels, source="t").image_shape
+
+
+def test_dataset_and_loading_make_no_copies(tmp_path):
+    """Issue 13: the data lives once in memory (uint8), whatever wraps it."""
+    images = np.zeros((5, 28, 28), np.uint8)
+    labels = np.zeros(5, np.uint8)
+    dataset = Dataset(images, labels, images, labels, source="t")
+    assert dataset.x_train is images and dataset.as_tuples()[0][0] is images

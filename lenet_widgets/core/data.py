@@ -23,6 +23,7 @@ training, evaluation, feature maps and dataset examples:
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 import zlib
@@ -186,6 +187,10 @@ def load_dataset(path: str | Path | None = None, *, download: bool | None = None
         DataError: the explicit path or the ``LENET_WIDGETS_MNIST`` file is unusable.
     """
     if path is not None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise DataError(
+                f"path is {path!r} ({type(path).__name__}); expected the path of an mnist.npz."
+            )
         path = Path(path).expanduser()
         return Dataset(*_flatten(_read_npz(path)), source=f"file {path}")
     environment_path = config.mnist_path_from_environment()
