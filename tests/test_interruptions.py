@@ -107,13 +107,15 @@ def test_stop_button_then_train_again_and_save(model, data, tmp_path):
     monitor.on_update = press_stop
     panel._train_button.click()
     assert panel.wait(120)
-    assert monitor.stopped and "stopped early" in text(panel._status.value)
-    assert int(model.optimizer.iterations.numpy()) == 3  # Within one batch of the press.
+    assert monitor.stopped and "stopped after 2 of 3 batches" in text(panel._status.value)
+    assert int(model.optimizer.iterations.numpy()) == 2  # At the end of the batch pressed in.
     monitor.on_update = original
     panel._epochs.value = 1
     panel._train_button.click()
     assert panel.wait(120)
-    assert int(model.optimizer.iterations.numpy()) == 6 and epochs_trained(model) == 2
+    # 2 of 3 batches, then one whole epoch: 1.67 epochs, counted honestly (not 2).
+    assert int(model.optimizer.iterations.numpy()) == 5 and epochs_trained(model) == 1
+    assert "1.7 epochs trained" in text(panel._status.value)
     saver = SavePanel(model, tmp_path / "after_stop.keras")
     saver.save()
     assert text(saver.status).startswith("saved")

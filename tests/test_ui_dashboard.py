@@ -73,10 +73,10 @@ def test_stop_takes_effect_within_one_batch_and_model_stays_usable(panel, tmp_pa
     panel.start()
     assert panel.wait(120)
     done, total = panel.monitor.progress()
-    assert done == 4 and total == 50  # Requested after batch 3, honoured at the end of batch 4.
-    assert panel.monitor.stopped and "stopped early" in panel._status.value
+    assert done == 3 and total == 50  # Requested in batch 3's update, honoured at its end.
+    assert panel.monitor.stopped and "stopped after 3 of 10 batches" in panel._status.value
     steps = int(panel.model.optimizer.iterations.numpy())
-    assert steps == 4
+    assert steps == 3
     save_model(panel.model, tmp_path / "after_stop.keras")
     panel.monitor.interval = 10.0
     panel.monitor.on_update = panel._on_progress

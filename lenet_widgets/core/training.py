@@ -463,6 +463,12 @@ class TrainingMonitor(keras.callbacks.Callback):
         return min(done, total), total
 
     @property
+    def call_epoch(self) -> tuple[int, int]:
+        """``(n, of)``: the epoch in progress is the n-th of the ``of`` this call trains."""
+        first = self.epoch if self._first_epoch is None else self._first_epoch
+        return self.epoch - first + 1, max(self.epochs - first, 1)
+
+    @property
     def epochs_done(self) -> float:
         """Epochs the model has trained so far, fractions included (where the curves end)."""
         first = self.epoch if self._first_epoch is None else self._first_epoch
