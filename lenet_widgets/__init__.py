@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from lenet_widgets._lazy import lazy_exports
 
+# Cheap (no TensorFlow import): lenet_widgets.core prepares TensorFlow before any module of
+# this package (or the user) imports it, see lenet_widgets/core/runtime.py.
+import lenet_widgets.core  # noqa: F401  isort: skip
+
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported on first use.

@@ -20,6 +20,7 @@ __all__ = [
     "OFFLINE_VARIABLE",
     "REMOTE_VARIABLE",
     "STRICT_TESTS_VARIABLE",
+    "TF_LOG_LEVEL_VARIABLE",
     "THREADS_VARIABLE",
     "cpu_quota",
     "fast_mode",
@@ -32,6 +33,7 @@ __all__ = [
     "quiet_tensorflow",
     "remote_notebook",
     "strict_tests",
+    "tensorflow_log_level",
     "thread_count",
     "threads_override",
     "usable_cpus",
@@ -54,6 +56,9 @@ STRICT_TESTS_VARIABLE = "LENET_WIDGETS_STRICT_TESTS"
 
 THREADS_VARIABLE = "LENET_WIDGETS_THREADS"
 """A positive integer: TensorFlow's thread pools size, instead of the CPUs the process may use."""
+
+TF_LOG_LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
+"""TensorFlow's own log level; set to 2 on import unless the user chose one."""
 
 BINDER_MEMORY_VARIABLE = "MEM_LIMIT"
 """Memory limit in bytes that JupyterHub's spawners (and so mybinder.org) put in the environment."""
@@ -100,8 +105,18 @@ def keras_cache_dir() -> Path:
 
 
 def quiet_tensorflow() -> None:
-    """Hide TensorFlow's C++ start-up chatter (unless the user chose a level)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Hide TensorFlow's C++ log lines below errors (unless the user chose a level).
+
+    ``lenet_widgets.core.runtime.prepare_tensorflow`` calls this when the package is
+    imported, and also filters the lines TensorFlow prints before it reads the level.
+    """
+    os.environ.setdefault(TF_LOG_LEVEL_VARIABLE, "2")
+
+
+def tensorflow_log_level() -> int:
+    """``TF_CPP_MIN_LOG_LEVEL`` as TensorFlow reads it: 0 (all) to 3 (fatal only); 0 if unset."""
+    value = os.environ.get(TF_LOG_LEVEL_VARIABLE, "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 def remote_notebook() -> str | None:

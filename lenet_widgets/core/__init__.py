@@ -6,6 +6,10 @@ resolved lazily, so importing one submodule does not load the others.
 """
 
 from lenet_widgets._lazy import lazy_exports
+from lenet_widgets.core.runtime import prepare_tensorflow
+
+# Before anything imports TensorFlow: quiet start-up, thread pools from the CPU quota.
+prepare_tensorflow()
 
 _EXPORTS = {
     "INPUT_RANGE": "lenet_widgets.core.data",
