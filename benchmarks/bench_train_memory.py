@@ -6,7 +6,8 @@ Usage::
 
 ``train`` (default): ``load_mnist``, ``build_lenet(seed=0)``, one epoch of ``train`` on
 all 60,000 images with the 10,000 test images as validation. ``lab``: ``lw.lab()`` then
-the Train tab's Train with "all" images (what a student does), waiting for the end.
+the Train tab's Train with "all" images (what a student does), waiting for the end
+and for the panels' redraws after it.
 
 Prints the resident set (VmRSS) and its peak (VmHWM, from /proc/self/status) after each
 step, and the epoch's wall time. Run each variant in a fresh process: the peak is per
@@ -41,7 +42,9 @@ def main(mode: str) -> None:
         dashboard.training.start()
         dashboard.training.wait()
         seconds = time.perf_counter() - started
-        print(f"after one epoch  {memory()}  (Train to end: {seconds:.1f} s)")
+        print(f"after one epoch  {memory()}  (Train to end: {seconds:.1f} s)", flush=True)
+        dashboard.wait(300)  # The panels redraw what depends on the new weights.
+        print(f"after redraws    {memory()}")
         return
     (x_train, y_train), (x_test, y_test) = lw.load_mnist()
     try:
@@ -53,9 +56,7 @@ def main(mode: str) -> None:
         model = lw.build_lenet()
     print(f"data and model   {memory()}", flush=True)
     started = time.perf_counter()
-    history = lw.train(
-        model, x_train, y_train, validation_data=(x_test, y_test), seed=0, verbose=0
-    )
+    history = lw.train(model, x_train, y_train, validation_data=(x_test, y_test), seed=0, verbose=0)
     seconds = time.perf_counter() - started
     accuracy = history.history["val_accuracy"][-1]
     print(f"after one epoch  {memory()}  (epoch {seconds:.1f} s, test accuracy {accuracy:.4f})")
