@@ -25,6 +25,8 @@ _EXPORTS = {
     "epochs_trained": "lenet_widgets.core.model",
     "input_range": "lenet_widgets.core.model",
     "make_optimizer": "lenet_widgets.core.model",
+    "prepare_for_model": "lenet_widgets.core.model",
+    "set_input_range": "lenet_widgets.core.model",
     "weights_fingerprint": "lenet_widgets.core.model",
     "ModelFileError": "lenet_widgets.core.persistence",
     "UnsafeModelError": "lenet_widgets.core.persistence",
