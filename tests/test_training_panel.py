@@ -492,3 +492,30 @@ def test_no_memory_limit_trains_on_all(dataset, model, monkeypatch):
     monkeypatch.setattr(config, "memory_limit_bytes", lambda *a, **k: None)
     panel = TrainingPanel(model, dataset)
     assert panel._subset.value == 0 and text(panel._status.value) == "ready"
+
+
+# ----------------------------------------------------------------------------- filter history
+
+
+def test_filter_history_counts_a_stopped_epoch_as_a_fraction(model, dataset):
+    from lenet_widgets.ui.filter_history import FilterHistoryPanel
+
+    history = FilterHistoryPanel(model, steps=2, grid=2)
+    assert history._view.image.layout.visibility == "hidden"  # No broken image before training.
+    assert "train to record" in text(history._status.value)
+    panel = TrainingPanel(model, dataset, callbacks=[history.recorder])
+    panel._batch_size.value = 32
+    hook(panel, lambda m: panel.stop() if m.progress()[0] >= 12 else None)
+    panel._epochs.value = 3
+    panel.start()
+    assert panel.wait(120)
+    epochs = [snapshot.epoch for snapshot in history.recorder.snapshots]
+    assert epochs == [0, 1, pytest.approx(1.2)]  # Not "after 2 epochs".
+    assert history.epoch == pytest.approx(1.2)
+    assert "conv2d_1 after 1.2 epochs" in text(history._status.value)
+    assert [label for label, _ in history._epoch.options] == ["0", "1", "1.2"]
+    panel.monitor.on_update = panel._on_progress
+    panel._epochs.value = 1
+    panel.start()
+    assert panel.wait(120)
+    assert history.recorder.snapshots[-1].epoch == pytest.approx(2.2)

@@ -290,7 +290,8 @@ def test_filter_history_records_each_epoch_and_the_slider_shows_them(dashboard):
     dashboard.training.start()
     dashboard.wait()
     epochs = [snapshot.epoch for snapshot in history.recorder.snapshots]
-    assert epochs == [0, 1, 2] and history.epoch == 2 and history._epoch.max == 2
+    assert epochs == [0, 1, 2] and history.epoch == 2
+    assert [value for _, value in history._epoch.options] == [0, 1, 2]
     last_picture = history._view.image.value
     first, last = history.recorder.snapshots[0], history.recorder.snapshots[-1]
     assert not np.allclose(first.images, last.images)  # The weights changed, so did the pictures.

@@ -21,7 +21,7 @@ from lenet_widgets.core.filters import (
     preset_arguments,
     visualizable_layers,
 )
-from lenet_widgets.core.model import epochs_trained
+from lenet_widgets.core.training import epochs_done, tidy_epochs
 
 __all__ = ["FilterHistoryRecorder", "FilterSnapshot"]
 
@@ -31,14 +31,15 @@ class FilterSnapshot:
     """The optimized images of a layer's filters after ``epoch`` epochs (0: before training).
 
     Attributes:
-        epoch: epochs trained when recorded.
+        epoch: epochs trained when recorded; a run stopped part-way through an epoch
+            records a fraction (``1.2``: 16 of 79 batches into the second epoch).
         images: ``(filters, height, width, channels)`` final ascent images.
         activations: ``(filters,)`` activation each image reaches.
         filters: the filter indices.
         dead: ``(filters,)`` True where no gradient reached the filter.
     """
 
-    epoch: int
+    epoch: float
     images: np.ndarray
     activations: np.ndarray
     filters: np.ndarray
@@ -80,6 +81,9 @@ class FilterHistoryRecorder(keras.callbacks.Callback):
         self.on_snapshot = on_snapshot
         self._snapshots: list[FilterSnapshot] = []
         self._lock = threading.Lock()
+        self._start = 0.0
+        self._first_epoch: int | None = None
+        self._batch = 0
 
     @property
     def snapshots(self) -> tuple[FilterSnapshot, ...]:
@@ -92,7 +96,7 @@ class FilterHistoryRecorder(keras.callbacks.Callback):
         with self._lock:
             self._snapshots.clear()
 
-    def record(self, model: keras.Model, epoch: int) -> FilterSnapshot:
+    def record(self, model: keras.Model, epoch: float) -> FilterSnapshot:
         """Compute and store a snapshot of ``model`` labelled ``epoch`` (also usable by hand)."""
         if self.layer not in visualizable_layers(model):
             raise FilterError(
@@ -109,7 +113,7 @@ class FilterHistoryRecorder(keras.callbacks.Callback):
             **preset_arguments(self.preset, model),
         )
         snapshot = FilterSnapshot(
-            epoch=int(epoch),
+            epoch=tidy_epochs(epoch),
             images=result.images[-1],
             activations=result.activations[-1],
             filters=np.asarray(result.filters),
@@ -124,9 +128,23 @@ class FilterHistoryRecorder(keras.callbacks.Callback):
         return snapshot
 
     def on_train_begin(self, logs=None):
-        start = epochs_trained(self.model)
+        self._start = epochs_done(self.model)
+        self._first_epoch = None
+        start = tidy_epochs(self._start)
         if not any(snapshot.epoch == start for snapshot in self.snapshots):
             self.record(self.model, start)  # The picture before this run's first epoch.
 
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._first_epoch is None:
+            self._first_epoch = epoch
+        self._batch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batch = batch + 1
+
     def on_epoch_end(self, epoch, logs=None):
-        self.record(self.model, epoch + 1)
+        # Epochs trained, fractions included: a stopped epoch is not a whole one.
+        steps = int((self.params or {}).get("steps") or 0)
+        first = epoch if self._first_epoch is None else self._first_epoch
+        fraction = min(self._batch / steps, 1.0) if steps else 1.0
+        self.record(self.model, self._start + (epoch - first) + fraction)

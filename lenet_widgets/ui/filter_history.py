@@ -10,7 +10,7 @@ import traitlets
 from lenet_widgets.core.filter_history import FilterHistoryRecorder
 from lenet_widgets.core.filters import visualizable_layers
 from lenet_widgets.plotting.filters import plot_filter_grid, update_grid
-from lenet_widgets.text import plural
+from lenet_widgets.text import epochs_text, plural
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.status import status_html
@@ -32,11 +32,12 @@ class FilterHistoryPanel(widgets.VBox):
 
     Public traits:
         model: setting it forgets the pictures of the previous model.
-        epoch: the epoch shown.
+        epoch: epochs trained when the picture shown was recorded (``1.2`` after a
+            run stopped 16 of 79 batches into the second epoch); one of the recorded ones.
     """
 
     model = traitlets.Any(allow_none=True)
-    epoch = traitlets.Int(0)
+    epoch = traitlets.Float(0.0)
 
     def __init__(
         self, model=None, layer: str | None = None, *, steps: int = 20, grid: int = 4, **kwargs
@@ -52,7 +53,12 @@ class FilterHistoryPanel(widgets.VBox):
             on_snapshot=self._on_snapshot,
         )
         self._layer = widgets.Dropdown(description="layer")
-        self._epoch = widgets.IntSlider(value=0, min=0, max=0, description="epoch")
+        self._epoch = widgets.SelectionSlider(
+            options=[("0", 0.0)],
+            value=0.0,
+            description="epochs trained",
+            tooltip="the picture recorded after this many epochs",
+        )
         self._status = widgets.HTML(status_html("train to record the filters at each epoch end."))
         self._view = FigureView(figsize=(3.6, 3.9), dpi=80, css_class="lenet-filter-history")
         widgets.link((self._epoch, "value"), (self, "epoch"))
@@ -80,7 +86,7 @@ class FilterHistoryPanel(widgets.VBox):
     @traitlets.observe("model")
     def _on_model_changed(self, change) -> None:
         self.recorder.clear()
-        self._epoch.max = 0
+        self._reset_slider()
         self._view.clear()  # No stale "after 3 epochs" picture under "train to record...".
         model = change["new"]
         if model is None:
@@ -103,14 +109,19 @@ class FilterHistoryPanel(widgets.VBox):
         self.recorder.layer = change["new"]
         self.recorder.clear()
         self._artists = None
-        self._epoch.max = 0
+        self._reset_slider()
         self._view.clear()
+
+    def _reset_slider(self) -> None:
+        self._epoch.options = [("0", 0.0)]
+        self.epoch = 0.0
 
     def _on_snapshot(self, recorder: FilterHistoryRecorder) -> None:
         snapshots = recorder.snapshots
         last = snapshots[-1].epoch
-        if self._epoch.max < last:
-            self._epoch.max = last
+        options = [(epochs_text(s.epoch).split()[0], float(s.epoch)) for s in snapshots]
+        if list(self._epoch.options) != options:
+            self._epoch.options = options  # Keeps the value when it is still recorded.
         if self.epoch == last:
             self._show(last)
         else:
@@ -120,10 +131,13 @@ class FilterHistoryPanel(widgets.VBox):
     def _on_epoch_changed(self, change) -> None:
         self._show(change["new"])
 
-    def _show(self, epoch: int) -> None:
-        matches = [s for s in self.recorder.snapshots if s.epoch == epoch]
+    def _show(self, epoch: float) -> None:
+        snapshots = self.recorder.snapshots
+        if not snapshots:
+            return  # Nothing recorded yet: the status line says what to do.
+        matches = [s for s in snapshots if s.epoch == epoch]
         if not matches:
-            self._status.value = status_html(f"no picture recorded for epoch {epoch}.")
+            self._status.value = status_html(f"no picture recorded after {epochs_text(epoch)}.")
             return
         snapshot = matches[0]
         with self._draw_lock:
@@ -150,6 +164,6 @@ class FilterHistoryPanel(widgets.VBox):
         # The layer and epoch go in the status line: a title in the picture sat on the tile
         # captions of its first row.
         self._status.value = status_html(
-            f"{self.recorder.layer} after {plural(epoch, 'epoch')}; "
+            f"{self.recorder.layer} after {epochs_text(epoch)}; "
             f"{plural(len(self.recorder.snapshots), 'picture')} recorded."
         )
