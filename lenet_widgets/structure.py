@@ -244,7 +244,7 @@ def _chain(dot: Any) -> list[str] | None:
 
 def _plain_sizes(dot: Any, dot_program: str) -> tuple[float, float, dict[str, float]]:
     """Graph width and height and each node's width, in inches, from ``dot -Tplain``."""
-    plain = dot.create(prog=dot_program, format="plain").decode("utf-8", "replace")
+    plain = _create(dot, dot_program, "plain").decode("utf-8", "replace")
     width = height = 0.0
     nodes: dict[str, float] = {}
     for line in plain.splitlines():
@@ -273,6 +273,7 @@ def _wrap_rows(dot: Any, order: list[str], widths: dict[str, float], limit: floa
     import pydot
 
     dot.set("rankdir", "TB")
+    dot.set("concentrate", "false")  # Merging edges drops a row's flat arrows; a chain has none.
     dot.set("nodesep", "0.3")
     dot.set("ranksep", "0.35")
     for index, row in enumerate(rows):
@@ -305,6 +306,8 @@ def _fit_graphviz(dot: Any, rankdir: str, max_width_px: int | None, dot_program:
         label = node.get_label()
         if label and str(label).startswith("<<"):
             node.set_label(_compact_label(str(label), stacked))
+            # A box exactly the table (a record shape loses the arrows of a wrapped row).
+            node.set("shape", "none")
     dot.set("ranksep", "0.2")
     dot.set("nodesep", "0.25")
     if not stacked:
@@ -321,6 +324,18 @@ def _fit_graphviz(dot: Any, rankdir: str, max_width_px: int | None, dot_program:
         )
     rows = _wrap_rows(dot, order, widths, limit - 0.3)
     return f"left-to-right, wrapped into {rows} rows to fit {max_width_px} px"
+
+
+def _create(dot: Any, dot_program: str, file_format: str) -> bytes:
+    """Run ``dot``; if Graphviz 2.43's orthogonal router crashes (``maze.c: chkSgraph``,
+    seen on wrapped rows of small boxes), draw the same graph with polyline arrows."""
+    try:
+        return dot.create(prog=dot_program, format=file_format)
+    except AssertionError:  # pydot's way of saying "dot exited non-zero".
+        if dot.get("splines") != "ortho":
+            raise
+    dot.set("splines", "polyline")
+    return dot.create(prog=dot_program, format=file_format)
 
 
 def _graphviz_render(
@@ -377,7 +392,7 @@ def _graphviz_render(
         if too_wide and give_up_if_too_wide:
             return pictures, note, too_wide
         for file_format in formats:
-            pictures[file_format] = dot.create(prog=dot_program, format=file_format)
+            pictures[file_format] = _create(dot, dot_program, file_format)
     except FileNotFoundError as error:
         raise ToolMissingError(
             f"Graphviz `dot` could not run ({error}); {GRAPHVIZ_HINT}."

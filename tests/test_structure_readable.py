@@ -140,3 +140,26 @@ def test_cli_plot_lr_with_graphviz_is_wrapped_and_says_so(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "drawn with graphviz (left-to-right, wrapped into" in out
     assert int.from_bytes(output.read_bytes()[16:20], "big") <= 900
+
+
+@needs_dot
+@pytest.mark.parametrize("shapes", [True, False])
+@pytest.mark.parametrize("names", [True, False])
+@pytest.mark.parametrize("activations", [True, False])
+def test_every_wrapped_graphviz_picture_renders_with_its_arrows(
+    lenet, tmp_path, shapes, names, activations
+):
+    """Graphviz 2.43 crashed (maze.c chkSgraph) on wrapped rows of small boxes, and dropped
+    every arrow inside a row while Keras' boxes were record shapes."""
+    picture = plot_model(
+        lenet,
+        tmp_path / "m.svg",
+        engine="graphviz",
+        rankdir="LR",
+        show_shapes=shapes,
+        show_layer_names=names,
+        show_layer_activations=activations,
+    )
+    svg = picture.data.decode()
+    assert "wrapped into" in picture.note
+    assert svg.count('class="edge"') == len(lenet.layers) - 1  # Every arrow drawn.
