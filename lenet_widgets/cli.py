@@ -229,6 +229,67 @@ def command_filters(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_attribution(arguments: argparse.Namespace) -> int:
+    """Why this class? Draw saliency, SmoothGrad or Grad-CAM maps of one MNIST test digit."""
+    _quiet_tensorflow()
+    from lenet_widgets.attribution import draw_explanation
+    from lenet_widgets.core import load_dataset, load_model
+    from lenet_widgets.core.attribution import DEFAULT_NOISE, DEFAULT_SAMPLES, explain
+    from lenet_widgets.plotting.figure import new_figure
+
+    output = Path(arguments.output)
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise CommandError(f"output {output} should end in .png, .svg or .pdf, e.g. why.png")
+    if not 10 <= arguments.dpi <= 1000:
+        raise CommandError(f"--dpi is {arguments.dpi}; expected an integer from 10 to 1000")
+    model = load_model(arguments.model)
+    dataset = load_dataset(arguments.data)
+    count = len(dataset.x_test)
+    if not 0 <= arguments.index < count:
+        raise CommandError(
+            f"--index is {arguments.index}; expected 0 to {count - 1} ({dataset.source} has "
+            f"{count:,} test images)"
+        )
+    classes = {"predicted": None, "all": "all"}.get(arguments.classes, arguments.classes)
+    if isinstance(classes, str) and classes != "all":
+        try:
+            classes = [int(part) for part in classes.split(",")]
+        except ValueError:
+            raise CommandError(
+                f"--classes is {arguments.classes!r}; expected predicted, all, or class numbers "
+                "such as 3 or 3,5"
+            ) from None
+    image, label = dataset.x_test[arguments.index], int(dataset.y_test[arguments.index])
+    result = explain(
+        model,
+        image,
+        arguments.method,
+        classes,
+        label=label,
+        layer=arguments.layer,
+        samples=DEFAULT_SAMPLES if arguments.samples is None else arguments.samples,
+        noise=DEFAULT_NOISE if arguments.noise is None else arguments.noise,
+        seed=arguments.seed,
+    )
+    figure = new_figure(dpi=arguments.dpi)
+    draw_explanation(figure, image, result)
+    figure.savefig(output, dpi=arguments.dpi)
+    where = f" on {result.layer}" if result.layer else ""
+    roles = {result.predicted_class: "predicted", label: "true"}
+    if label == result.predicted_class:
+        roles[label] = "predicted = true"
+    shown = ", ".join(
+        f"{number} ({roles[number]})" if number in roles else str(number)
+        for number in result.classes
+    )
+    print(
+        f"data: {dataset.source}; test digit {arguments.index}: true {label}, predicted "
+        f"{result.predicted_class} ({result.probabilities.max():.1%})\n"
+        f"{result.method}{where} for {shown}, on one colour scale; written to {output}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``lenet-widgets`` (no heavy imports)."""
     parser = argparse.ArgumentParser(
@@ -309,6 +370,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot_parser.add_argument("--dpi", type=int, default=96)
     plot_parser.set_defaults(handler=command_plot)
+
+    attribution_parser = commands.add_parser(
+        "attribution",
+        help="why this class? saliency, SmoothGrad or Grad-CAM maps of one MNIST test digit",
+    )
+    attribution_parser.add_argument("model", help="model file (.keras, .h5 or .weights.h5)")
+    attribution_parser.add_argument(
+        "--index", type=int, default=0, help="which MNIST test image (default 0)"
+    )
+    attribution_parser.add_argument(
+        "--method",
+        default="saliency",
+        help="saliency (default), smoothgrad or gradcam",
+    )
+    attribution_parser.add_argument(
+        "--classes",
+        default="predicted",
+        help="predicted (default: the predicted class, and the true one when they differ), "
+        "all, or class numbers such as 3 or 3,5",
+    )
+    attribution_parser.add_argument(
+        "--layer", default=None, help="Grad-CAM's layer (default: the last convolution)"
+    )
+    attribution_parser.add_argument(
+        "--samples", type=int, default=None, help="SmoothGrad's noisy copies (default 50)"
+    )
+    attribution_parser.add_argument(
+        "--noise", type=float, default=None, help="SmoothGrad's noise (default 0.2 of the range)"
+    )
+    attribution_parser.add_argument("--seed", type=int, default=0, help="SmoothGrad's seed")
+    attribution_parser.add_argument("--data", default=None, help=data_help)
+    attribution_parser.add_argument("--dpi", type=int, default=96)
+    attribution_parser.add_argument("-o", "--output", default="why.png", help=".png, .svg or .pdf")
+    attribution_parser.set_defaults(handler=command_attribution)
     return parser
 
 

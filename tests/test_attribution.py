@@ -396,3 +396,72 @@ def test_show_and_save_attribution(lenet, digits, tmp_path):
     assert path.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(AttributionError, match=r"should end in .png, .svg or .pdf"):
         lw.save_attribution(lenet, x_test[0], tmp_path / "why.jpg")
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+@pytest.fixture(scope="module")
+def saved_lenet(lenet, tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "lenet.keras"
+    lw.save_model(lenet, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def digits_npz(digits, tmp_path_factory):
+    """The fallback digits as an mnist.npz file (what --data reads)."""
+    (x_train, y_train), (x_test, y_test) = digits
+    path = tmp_path_factory.mktemp("data") / "digits.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+def test_cli_attribution_writes_the_picture(saved_lenet, digits_npz, digits, tmp_path, capsys):
+    from lenet_widgets.cli import main
+
+    _, (_, y_test) = digits
+    output = tmp_path / "why.png"
+    arguments = ["attribution", str(saved_lenet), "--data", str(digits_npz), "--index", "7"]
+    assert main([*arguments, "--method", "gradcam", "-o", str(output)]) == 0
+    assert output.read_bytes().startswith(b"\x89PNG")
+    printed = capsys.readouterr().out
+    assert f"test digit 7: true {int(y_test[7])}, predicted" in printed
+    assert "gradcam on activation_1 for" in printed and "on one colour scale" in printed
+    assert main([*arguments, "--classes", "all", "-o", str(tmp_path / "all.svg")]) == 0
+    assert "for 0" in capsys.readouterr().out and (tmp_path / "all.svg").is_file()
+    assert main([*arguments, "--method", "smoothgrad", "--samples", "4", "--classes", "2,5"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--index", "297"], "--index is 297; expected 0 to 296"),
+        (["--method", "lime"], "method is 'lime'; expected one of"),
+        (["-o", "why.jpg"], "should end in .png, .svg or .pdf"),
+        (["--classes", "seven"], "--classes is 'seven'; expected predicted, all, or class"),
+        (["--classes", "12"], "classes entry is 12; expected 0 to 9"),
+        (["--method", "gradcam", "--layer", "dense"], "layer 'dense' has no (height, width"),
+        (["--samples", "0", "--method", "smoothgrad"], "samples is 0; expected an integer"),
+    ],
+)
+def test_cli_attribution_errors(saved_lenet, digits_npz, tmp_path, capsys, extra, message):
+    from lenet_widgets.cli import main
+
+    arguments = ["attribution", str(saved_lenet), "--data", str(digits_npz)]
+    status = main([*arguments, "-o", str(tmp_path / "why.png"), *extra])
+    error = capsys.readouterr().err
+    assert status == 1 and message in error and "Traceback" not in error
+    assert error.count("\n") == 1
+
+
+def test_cli_attribution_falls_back_offline(saved_lenet, tmp_path, monkeypatch, capsys):
+    from lenet_widgets import config
+    from lenet_widgets.cli import main
+
+    monkeypatch.delenv(config.MNIST_VARIABLE, raising=False)
+    monkeypatch.setenv(config.OFFLINE_VARIABLE, "1")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert main(["attribution", str(saved_lenet), "-o", str(tmp_path / "why.png")]) == 0
+    captured = capsys.readouterr()
+    assert "data: scikit-learn digits" in captured.out and "using scikit-learn" in captured.err
