@@ -18,7 +18,7 @@ def epochs_text(value: float) -> str:
     """
     value = float(value)
     if abs(value - round(value)) < 1e-3:
-        return plural(int(round(value)), "epoch")
+        return plural(round(value), "epoch")
     text = f"{value:.2f}" if value < 0.095 else f"{value:,.1f}"
     if float(text.replace(",", "")) == round(value):
         text = f"{value:,.2f}"
@@ -32,5 +32,5 @@ def model_line(info: dict) -> str:
         f"{info['name']}: {plural(info['layers'], 'layer')}, "
         f"{plural(info['parameters'], 'parameter')}, "
         f"{optimizer} ({plural(info['optimizer_steps'], 'step')}), "
-        f"{plural(info['epochs_trained'], 'epoch')} trained"
+        f"{epochs_text(info['epochs_trained'])} trained"
     )

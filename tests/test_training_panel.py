@@ -519,3 +519,18 @@ def test_filter_history_counts_a_stopped_epoch_as_a_fraction(model, dataset):
     panel.start()
     assert panel.wait(120)
     assert history.recorder.snapshots[-1].epoch == pytest.approx(2.2)
+
+
+def test_save_panel_and_saved_file_say_the_fraction(panel, model, tmp_path):
+    from lenet_widgets.core.persistence import describe_model, load_model, save_model
+    from lenet_widgets.ui.save import SavePanel
+
+    hook(panel, lambda m: panel.stop() if m.progress()[0] >= 12 else None)
+    panel._epochs.value = 3
+    panel.start()
+    assert panel.wait(120)
+    saver = SavePanel(model, tmp_path / "stopped.keras")
+    assert "1.2 epochs trained" in text(saver.status)
+    save_model(model, tmp_path / "stopped.keras")
+    reloaded = load_model(tmp_path / "stopped.keras")
+    assert describe_model(reloaded)["epochs_trained"] == pytest.approx(1.2)

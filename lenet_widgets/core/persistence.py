@@ -49,6 +49,7 @@ import keras
 import numpy as np
 
 from lenet_widgets.core.model import build_lenet, check_finite_weights, metadata, set_metadata
+from lenet_widgets.core.training import epochs_done, tidy_epochs
 
 __all__ = [
     "FORMATS",
@@ -537,5 +538,6 @@ def describe_model(model: keras.Model) -> dict[str, Any]:
         "learning_rate": rate,
         "optimizer_steps": steps,
         "optimizer_state": FRESH if fresh else None,
-        "epochs_trained": int(metadata(model).get("epochs_trained", 0)),
+        # Fractions honest: 1.2 after a run stopped part-way through the second epoch.
+        "epochs_trained": tidy_epochs(epochs_done(model)),
     }
