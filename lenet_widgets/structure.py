@@ -24,6 +24,7 @@ import re
 import shutil
 import socket
 import struct
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,16 +327,35 @@ def _fit_graphviz(dot: Any, rankdir: str, max_width_px: int | None, dot_program:
     return f"left-to-right, wrapped into {rows} rows to fit {max_width_px} px"
 
 
+def _run_dot(source: str, dot_program: str, file_format: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [dot_program, f"-T{file_format}"],
+        input=source.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+
+
 def _create(dot: Any, dot_program: str, file_format: str) -> bytes:
-    """Run ``dot``; if Graphviz 2.43's orthogonal router crashes (``maze.c: chkSgraph``,
-    seen on wrapped rows of small boxes), draw the same graph with polyline arrows."""
-    try:
-        return dot.create(prog=dot_program, format=file_format)
-    except AssertionError:  # pydot's way of saying "dot exited non-zero".
-        if dot.get("splines") != "ortho":
-            raise
-    dot.set("splines", "polyline")
-    return dot.create(prog=dot_program, format=file_format)
+    """Run Graphviz on the graph; return the picture.
+
+    If Graphviz 2.43's orthogonal arrow router crashes (``maze.c: chkSgraph``,
+    seen on wrapped rows of small boxes), the same graph is drawn with polyline
+    arrows. ``dot`` runs here rather than through pydot, which prints a failed
+    run's output on stdout (a notebook cell would show it).
+
+    Raises:
+        FileNotFoundError: ``dot`` is not installed.
+        OSError: Graphviz failed; the message holds what it said.
+    """
+    result = _run_dot(dot.to_string(), dot_program, file_format)
+    if result.returncode != 0 and dot.get("splines") == "ortho":
+        dot.set("splines", "polyline")
+        result = _run_dot(dot.to_string(), dot_program, file_format)
+    if result.returncode != 0:
+        said = result.stderr.decode("utf-8", "replace").strip()[-500:]
+        raise OSError(f"Graphviz `dot` failed (exit code {result.returncode}): {said}")
+    return result.stdout
 
 
 def _graphviz_render(
