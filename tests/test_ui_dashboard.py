@@ -334,3 +334,18 @@ def test_counts_of_one_are_singular_in_every_status_line(tiny_lenet, small_datas
     assert "1 step," in explorer._status.value
     wrong = [line for line in lines if re.search(r"\b1 [a-z]+s\b", re.sub("<[^>]+>", "", line))]
     assert wrong == []
+
+
+def test_voila_page_has_no_notebook_only_words():
+    """notebooks/dashboard.ipynb is what Voila shows: no "Run All", no "a new cell can..."."""
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "dashboard.ipynb"
+    page = nbformat.read(path, as_version=4)
+    text = "\n".join(cell.source for cell in page.cells if cell.cell_type == "markdown")
+    for words in ("Run All", "Run →", "new cell", "lab.model", "Shift", "kernel"):
+        assert words not in text, f"the Voila page says {words!r}"
+    code = [cell.source for cell in page.cells if cell.cell_type == "code"]
+    assert code == ["import lenet_widgets as lw\n\nlw.lab()"]  # The dashboard, nothing else.
