@@ -102,9 +102,10 @@ class LeNetLab(widgets.Tab):
         return self._panels
 
     def wait(self, timeout: float = 120.0) -> None:
-        """Block until training and filter computations finish (for tests and scripts)."""
+        """Block until training, filter and attribution computations finish (tests, scripts)."""
         self.training.wait(timeout)
         self.filters.wait(timeout)
+        self.feature_maps.wait(timeout)
 
     @traitlets.validate("model")
     def _valid_model(self, proposal):
