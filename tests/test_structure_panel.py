@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import pytest
 import traitlets
@@ -177,7 +179,7 @@ def test_dpi_changes_the_size_shown_and_lr_rows_rewrap_to_the_cell(no_dot):
     panel._dpi.value = 192
     width_192, height_192 = shown()
     assert width_192 <= 900 and height_192 > 1.6 * height_96  # Bigger text, more rows.
-    assert "wrapped into" in panel._status.value
+    assert re.search(r"wrapped into \d+ rows to fit 900 px", panel._status.value)
     panel._rankdir.value = "TB"
     tb_192 = shown()
     panel._dpi.value = 96

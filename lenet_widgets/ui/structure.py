@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -270,8 +271,8 @@ class StructurePanel(widgets.VBox):
             max_width_px=max(200, round(PICTURE_WIDTH_PX * 96 / dpi)),
         )
         status = f"{self.model.name}: drawn with {picture.engine}"
-        if picture.note:
-            status += f"; {picture.note}"
+        if picture.note:  # Its widths are at 96 dpi; here the picture is shown at this dpi.
+            status += "; " + re.sub(r"to fit \d+ px", f"to fit {PICTURE_WIDTH_PX} px", picture.note)
         return picture.data, status
 
     def _show_picture(self) -> None:
