@@ -255,6 +255,7 @@ _CACHE_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class _Compiled:
+    scores: Callable
     input_gradients: Callable
     cam_parts: Callable | None
     score_kind: str
@@ -356,7 +357,11 @@ def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
                     )
                 return maps, gradients, scores
 
-        compiled = _Compiled(input_gradients, cam_parts, kind)
+        @tf.function(input_signature=signature[:1])
+        def scores(images):
+            return forward(images)[0]
+
+        compiled = _Compiled(scores, input_gradients, cam_parts, kind)
         per_model[layer] = compiled
         return compiled
 
@@ -498,13 +503,9 @@ def explain(
     compiled = _compiled(model, cam_layer)
     height, width = batch.shape[1:3]
 
+    scores = keras.ops.convert_to_numpy(compiled.scores(tf.constant(batch)))[0]
+    chosen = _classes(model, classes, label, int(np.argmax(scores)))
     if method == "gradcam":
-        # The scores come with the CAM parts: one call (predicted class first, then the rest).
-        maps, gradients, scores = compiled.cam_parts(
-            tf.constant(batch), tf.zeros([1], dtype=tf.int32)
-        )
-        scores = keras.ops.convert_to_numpy(scores)[0]
-        chosen = _classes(model, classes, label, int(np.argmax(scores)))
         maps, gradients, _ = compiled.cam_parts(
             tf.constant(np.repeat(batch, len(chosen), axis=0)),
             tf.constant(chosen, dtype=tf.int32),
@@ -515,9 +516,6 @@ def explain(
         cams = np.maximum((maps * weights).sum(axis=-1), 0.0)
         result_maps = _resize_bilinear(cams, height, width)
     else:
-        _, scores = compiled.input_gradients(tf.constant(batch), tf.zeros([1], dtype=tf.int32))
-        scores = keras.ops.convert_to_numpy(scores)[0]
-        chosen = _classes(model, classes, label, int(np.argmax(scores)))
         if method == "saliency":
             images = np.repeat(batch, len(chosen), axis=0)
             targets = np.asarray(chosen, dtype=np.int32)
