@@ -53,7 +53,7 @@ def figure_size(classes: int) -> tuple[float, float]:
     panels = 1 + max(int(classes), 1)
     columns = min(panels, MAX_COLUMNS)
     rows = -(-panels // columns)
-    return 0.7 + 1.55 * columns, 0.75 + 1.85 * rows
+    return max(0.7 + 1.55 * columns, 5.4), 0.75 + 1.7 * rows  # Wide enough for the title.
 
 
 def shared_scale(maps: np.ndarray) -> float:
@@ -140,7 +140,7 @@ def draw_attribution(
         columns + 1,
         width_ratios=[1.0] * columns + [0.06],
         wspace=0.08,
-        hspace=0.45,
+        hspace=0.4,
         top=1.0 - 0.62 / max(figure.get_figheight(), 1.0),  # Room for the title and captions.
         bottom=0.04,
     )
