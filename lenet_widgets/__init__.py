@@ -56,6 +56,7 @@ _EXPORTS = {
     "grad_cam": "lenet_widgets.core.attribution",
     "saliency": "lenet_widgets.core.attribution",
     "smoothgrad": "lenet_widgets.core.attribution",
+    "misclassified_indices": "lenet_widgets.core.attribution",
     "show_attribution": "lenet_widgets.attribution",
     "save_attribution": "lenet_widgets.attribution",
     "show_filters": "lenet_widgets.filters",
