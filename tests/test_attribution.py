@@ -331,6 +331,22 @@ def test_subclassed_models_are_refused():
         lw.saliency(model, np.zeros((12, 12), np.uint8))
 
 
+def test_compiled_functions_do_not_keep_models_alive():
+    """The dashboard's Reset builds a new model each time: old ones must be freed."""
+    import gc
+    import weakref
+
+    references = []
+    for _ in range(3):
+        model = build_lenet((12, 12, 1), 3, compile=False)
+        for method in core.METHODS:
+            explain(model, np.zeros((12, 12), np.uint8), method, samples=2)
+        references.append(weakref.ref(model))
+        del model
+    gc.collect()
+    assert [reference() for reference in references] == [None, None, None]
+
+
 def test_misclassified_indices_match_the_predictions(lenet, digits):
     _, (x_test, y_test) = digits
     outputs = lenet.predict(prepare_images(x_test), verbose=0)

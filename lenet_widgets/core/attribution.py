@@ -24,7 +24,6 @@ batched gradient call; compiled functions are cached per model and layer.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -249,7 +248,7 @@ def _cam_layer(model: keras.Model, layer: str | None) -> str:
 
 # --------------------------------------------------------------------------- compiled parts
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE_ATTRIBUTE = "_lenet_widgets_attribution"
 _CACHE_LOCK = threading.Lock()
 
 
@@ -322,7 +321,12 @@ def _forward(model: keras.Model, layer: str | None) -> tuple[Callable, str]:
 def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
     """The compiled gradient functions of ``model`` (Grad-CAM ones for ``layer``), cached."""
     with _CACHE_LOCK:
-        per_model = _CACHE.setdefault(model, {})
+        # Kept on the model itself: the compiled functions refer to the model, so a global
+        # weak-keyed table would keep every model alive; this cycle is freed with the model.
+        per_model = model.__dict__.get(_CACHE_ATTRIBUTE)
+        if per_model is None:
+            per_model = {}
+            object.__setattr__(model, _CACHE_ATTRIBUTE, per_model)  # Not tracked by Keras.
         if layer in per_model:
             return per_model[layer]
         forward, kind = _forward(model, layer)
