@@ -262,6 +262,14 @@ def test_seeds_make_a_run_from_scratch_bit_identical(pixels, labels):
     assert not np.array_equal(other[0], build_lenet(SHAPE, 3, seed=7).get_weights()[0])
 
 
+@pytest.mark.parametrize("seed", [1.5, True, "1"])
+def test_seeds_must_be_integers(seed, pixels, labels):
+    with pytest.raises(ValueError, match=r"seed is .*; expected an integer or None"):
+        build_lenet(SHAPE, 3, seed=seed)
+    with pytest.raises(ValueError, match=r"seed is .*; expected an integer or None"):
+        train(build_lenet(SHAPE, 3), pixels, labels, seed=seed, verbose=0)
+
+
 def test_lenet_refuses_images_too_small_for_two_poolings():
     with pytest.raises(ValueError, match=r"at least 4x4 pixels"):
         build_lenet((3, 8, 1))

@@ -23,6 +23,7 @@ __all__ = [
     "PIXEL_RANGE",
     "build_lenet",
     "check_finite_weights",
+    "check_seed",
     "compile_lenet",
     "epochs_trained",
     "input_range",
@@ -45,6 +46,17 @@ MIN_IMAGE_SIZE = 4
 """LeNet halves height and width twice: images need at least 4x4 pixels."""
 
 _METADATA_ATTRIBUTE = "_lenet_widgets_metadata"
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """Return ``seed`` as an int (None stays None), refusing bools, floats and other types."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(
+            f"{name} is {seed!r} ({type(seed).__name__}); expected an integer or None."
+        )
+    return int(seed)
 
 
 def make_optimizer(name: str = "adam", learning_rate: float | None = None) -> keras.Optimizer:
@@ -99,6 +111,7 @@ def build_lenet(
         A Sequential model named ``lenet`` whose layers always carry the names
         ``conv2d``, ``activation``, ``max_pooling2d``, ``conv2d_1``, ...
     """
+    seed = check_seed(seed)
     shape = tuple(int(size) for size in input_shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"input_shape is {input_shape!r}; expected (height, width, channels).")
@@ -114,7 +127,7 @@ def build_lenet(
     def kernel(index: int):
         if seed is None:
             return "glorot_uniform"
-        return keras.initializers.GlorotUniform(seed=int(seed) * 4 + index)
+        return keras.initializers.GlorotUniform(seed=seed * 4 + index)
 
     model = keras.Sequential(
         [

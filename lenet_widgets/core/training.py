@@ -22,6 +22,7 @@ import numpy as np
 from lenet_widgets.core.data import convert_images, images_are_pixels, with_channel_axis
 from lenet_widgets.core.model import (
     check_finite_weights,
+    check_seed,
     epochs_trained,
     input_range,
     metadata,
@@ -148,6 +149,7 @@ def train(
         raise ValueError(f"epochs is {epochs!r}; expected at least 1.")
     if int(batch_size) < 1:
         raise ValueError(f"batch_size is {batch_size!r}; expected at least 1.")
+    seed = check_seed(seed)
     shape, num_classes = model_io(model)
     value_range = input_range(model)
     x = with_channel_axis(x_train, "x_train")
@@ -173,7 +175,7 @@ def train(
         )
     check_finite_weights(model)
     if seed is not None:
-        keras.utils.set_random_seed(int(seed))
+        keras.utils.set_random_seed(seed)
     batches.reshuffle(seed)
     start = epochs_trained(model)
     steps_before = optimizer_steps(model)
