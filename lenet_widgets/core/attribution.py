@@ -319,7 +319,12 @@ def _forward(model: keras.Model, layer: str | None) -> tuple[Callable, str]:
 
 
 def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
-    """The compiled gradient functions of ``model`` (Grad-CAM ones for ``layer``), cached."""
+    """The compiled functions of ``model`` (and Grad-CAM's for ``layer``), cached on the model.
+
+    The class scores and input gradients are compiled once per model whatever the layer;
+    Grad-CAM adds one function per layer. (Each new model traces them again: TensorFlow
+    warns when one function body is traced 5 times within 10 calls, so none is traced twice.)
+    """
     with _CACHE_LOCK:
         # Kept on the model itself: the compiled functions refer to the model, so a global
         # weak-keyed table would keep every model alive; this cycle is freed with the model.
@@ -327,25 +332,33 @@ def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
         if per_model is None:
             per_model = {}
             object.__setattr__(model, _CACHE_ATTRIBUTE, per_model)  # Not tracked by Keras.
-        if layer in per_model:
-            return per_model[layer]
-        forward, kind = _forward(model, layer)
         shape = tuple(int(size) for size in model.inputs[0].shape[1:])
         signature = [
             tf.TensorSpec((None, *shape), tf.float32),
             tf.TensorSpec((None,), tf.int32),
         ]
+        if "base" not in per_model:
+            forward, kind = _forward(model, None)
 
-        @tf.function(input_signature=signature)
-        def input_gradients(images, classes):
-            with tf.GradientTape() as tape:
-                tape.watch(images)
-                scores, _ = forward(images)
-                chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
-            return tape.gradient(chosen, images), scores
+            @tf.function(input_signature=signature[:1])
+            def scores(images):
+                return forward(images)[0]
 
-        cam_parts = None
-        if layer is not None:
+            @tf.function(input_signature=signature)
+            def input_gradients(images, classes):
+                with tf.GradientTape() as tape:
+                    tape.watch(images)
+                    scores, _ = forward(images)
+                    chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
+                return tape.gradient(chosen, images), scores
+
+            per_model["base"] = (scores, input_gradients, kind)
+        scores, input_gradients, kind = per_model["base"]
+        if layer is None:
+            return _Compiled(scores, input_gradients, None, kind)
+        if ("cam", layer) not in per_model:
+            forward, _ = _forward(model, layer)
+            name = model.name
 
             @tf.function(input_signature=signature)
             def cam_parts(images, classes):
@@ -356,18 +369,13 @@ def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
                 gradients = tape.gradient(chosen, maps)
                 if gradients is None:
                     raise AttributionError(
-                        f"the class scores of model {model.name!r} do not depend on layer "
+                        f"the class scores of model {name!r} do not depend on layer "
                         f"{layer!r}; expected a layer on the path from the input to the output."
                     )
                 return maps, gradients, scores
 
-        @tf.function(input_signature=signature[:1])
-        def scores(images):
-            return forward(images)[0]
-
-        compiled = _Compiled(scores, input_gradients, cam_parts, kind)
-        per_model[layer] = compiled
-        return compiled
+            per_model["cam", layer] = cam_parts
+        return _Compiled(scores, input_gradients, per_model["cam", layer], kind)
 
 
 # --------------------------------------------------------------------------- inputs
