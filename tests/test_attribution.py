@@ -239,6 +239,30 @@ def test_every_softmax_head_gives_the_logit_gradient(head):
     np.testing.assert_allclose(result.scores, logit.numpy()[0], rtol=1e-4, atol=1e-6)
 
 
+def test_a_model_that_scales_its_own_pixels_gets_raw_pixels():
+    """Rescaling(1/255) first: the input range is 0..255; uint8 pixels go in unscaled."""
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((12, 12, 1))
+    scaled = keras.layers.Rescaling(1 / 255)(inputs)
+    hidden = keras.layers.Conv2D(3, 3, activation="relu", name="conv")(scaled)
+    outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(hidden))
+    model = keras.Model(inputs, outputs)
+    image = np.random.default_rng(1).integers(0, 256, (12, 12), dtype=np.uint8)
+    batch = tf.constant(image[None, ..., None].astype(np.float32))  # 0..255, unscaled.
+    logits = keras.Model(inputs, model.layers[-1].input)
+    dense = model.layers[-1]
+    with tf.GradientTape() as tape:
+        tape.watch(batch)
+        score = (tf.matmul(logits(batch), dense.kernel) + dense.bias)[0, 2]
+    expected = np.abs(tape.gradient(score, batch).numpy()[0, ..., 0])
+    np.testing.assert_allclose(lw.saliency(model, image, 2), expected, rtol=1e-4, atol=1e-9)
+    assert lw.grad_cam(model, image, 2).shape == (12, 12)
+    smooth = explain(model, image, "smoothgrad", 2, samples=4, noise=0.0)
+    np.testing.assert_allclose(smooth.maps[0], expected, rtol=1e-4, atol=1e-9)
+    with pytest.raises(AttributionError, match=r"looks like pixels already divided by 255"):
+        lw.saliency(model, image.astype(np.float32) / 255.0)
+
+
 # ----------------------------------------------------------------------------- errors
 
 
