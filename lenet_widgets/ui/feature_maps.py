@@ -191,12 +191,20 @@ class FeatureMapsPanel(widgets.VBox):
             for button in (self._previous_wrong, self._next_wrong):
                 button.disabled = True
                 button.tooltip = "no labels were given: mistakes cannot be found"
+
+        def wrap():  # Narrow pages: the controls continue on a new line.
+            return widgets.Layout(flex_flow="row wrap")
+
         self.children = [
-            widgets.HBox([self._index, self._previous_wrong, self._next_wrong, self._layer]),
+            widgets.HBox(
+                [self._index, self._previous_wrong, self._next_wrong, self._layer], layout=wrap()
+            ),
             self._wrong_status,
             self._status,
             self._view.image,
-            widgets.HBox([self._explain, self._method, self._classes, self._cam_layer]),
+            widgets.HBox(
+                [self._explain, self._method, self._classes, self._cam_layer], layout=wrap()
+            ),
             self._explain_box,
         ]
         fit_labels(self)
