@@ -82,7 +82,12 @@ WARNING_TEXT = re.compile(
 )
 
 
-def _stderr_outputs(notebook) -> list[str]:
+# Without real MNIST (fast mode on a machine without the file), the data loader says on
+# stderr, on purpose, that it fell back to scikit-learn's digits: the one line allowed then.
+NO_MNIST_NOTICE = re.compile(r"\Alenet_widgets: MNIST not found[^\n]*\n?\Z")
+
+
+def _stderr_outputs(notebook, *, allow_no_mnist_notice: bool = False) -> list[str]:
     """'cell N: text' for every stderr output and every warning line in any output."""
     found = []
     for index, cell in enumerate(notebook.cells):
@@ -92,6 +97,8 @@ def _stderr_outputs(notebook) -> list[str]:
             if output.get("output_type") != "stream":
                 continue
             text = output.get("text", "")
+            if allow_no_mnist_notice and NO_MNIST_NOTICE.match(text):
+                continue
             if output.get("name") == "stderr" or WARNING_TEXT.search(text):
                 first_line = cell.source.splitlines()[0] if cell.source else ""
                 found.append(f"cell {index} ({first_line[:60]!r}): {output.get('name')}: {text}")
@@ -149,7 +156,7 @@ def test_notebook_runs_top_to_bottom_without_stderr(path, tmp_path, monkeypatch)
         for output in cell.outputs
     )
     assert "Traceback" not in shown
-    stderr = _stderr_outputs(notebook)
+    stderr = _stderr_outputs(notebook, allow_no_mnist_notice=real is None)
     assert not stderr, f"{path.name} ({mode}) wrote to stderr or warned:\n" + "\n".join(stderr)
 
 
@@ -172,3 +179,10 @@ def test_the_stderr_check_catches_what_students_saw():
         assert _stderr_outputs(notebook), text
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.98\n")]
     assert not _stderr_outputs(nbformat.v4.new_notebook(cells=[cell]))
+    notice = "lenet_widgets: MNIST not found and the download failed; using scikit-learn's digits\n"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=notice)]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert _stderr_outputs(notebook)  # With real MNIST expected, even this line fails.
+    assert not _stderr_outputs(notebook, allow_no_mnist_notice=True)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=notice + "WARNING x\n")]
+    assert _stderr_outputs(nbformat.v4.new_notebook(cells=[cell]), allow_no_mnist_notice=True)
