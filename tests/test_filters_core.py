@@ -587,3 +587,13 @@ def test_top_examples_of_another_shape_raise_a_filter_error():
         top_activating_examples(model, "conv", digits)
     with pytest.raises(FilterError, match=r"pixels span \[255, 255\]"):
         top_activating_examples(model, "conv", np.full((2, 32, 32, 3), 255.0, np.float32))
+
+
+def test_nan_weights_reaching_the_layer_raise_a_filter_error(conv_model):
+    conv = conv_model.get_layer("conv")
+    kernel, bias = conv.get_weights()
+    kernel[0, 0, 0, 1] = np.nan
+    conv.set_weights([kernel, bias])
+    for steps in (0, 2):
+        with pytest.raises(FilterError, match=r"weight .*conv.* holds 1 NaN or infinite"):
+            core_filters.maximize_filters(conv_model, "conv", [1], steps=steps)
