@@ -5,13 +5,20 @@ test set as validation data. Runs alternate (fit, panel, fit, panel...) so the
 machine's load hits both alike; the ratio is of medians from this one run.
 Target: the panel costs at most 1.05x plain fit.
 
+``stop`` mode measures the Stop latency from Python: the seconds from ``panel.stop()`` to
+the panel being idle (``running`` False), pressed right after Train (0.1 s later), mid-run
+(after 100 batches) and during the test-set check. Target: about one batch (plus, right
+after Train, the first batch with TensorFlow's graph tracing).
+
 Usage: LENET_WIDGETS_MNIST=/path/to/mnist.npz python benchmarks/bench_training.py [repeats]
+       LENET_WIDGETS_MNIST=/path/to/mnist.npz python benchmarks/bench_training.py stop [repeats]
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+import threading
 import time
 
 from lenet_widgets import config
@@ -73,5 +80,61 @@ def main(repeats: int = 2) -> None:
     print(f"panel / fit = {ratio:.3f}x (target <= 1.05x)")
 
 
+def stop_latency(dataset, when: str) -> tuple[float, str]:
+    """Seconds from Stop to an idle panel, and the panel's status line afterwards."""
+    panel = TrainingPanel(build_lenet(), dataset)
+    panel._epochs.value = 2
+    pressed = threading.Event()
+    if when == "mid-run":
+        condition = lambda monitor: monitor.progress()[0] >= 100  # noqa: E731
+    elif when == "validating":
+        condition = lambda monitor: monitor.validating  # noqa: E731
+    else:
+        condition = None
+    if condition is not None:
+        monitor = panel.monitor
+        monitor.interval = 0.0
+        original = monitor.on_update
+
+        def on_update(current):
+            original(current)
+            if condition(current):
+                pressed.set()
+
+        monitor.on_update = on_update
+    panel.start()
+    if condition is None:
+        time.sleep(0.1)
+    else:
+        pressed.wait(600)
+    start = time.perf_counter()
+    panel.stop()
+    while panel.running:
+        time.sleep(0.005)
+    elapsed = time.perf_counter() - start
+    panel.wait()
+    status = panel._status.value.split(">", 1)[1].rsplit("<", 1)[0]
+    return elapsed, status
+
+
+def stop_main(repeats: int = 3) -> None:
+    dataset = load_dataset()
+    print(f"data: {dataset.source}; {len(dataset.x_train):,} images, batch {BATCH_SIZE}")
+    warm = TrainingPanel(build_lenet(), dataset)  # Warm-up: imports and first graph build.
+    warm._subset.value = 1000
+    warm.start()
+    warm.wait()
+    for when in ("right after Train", "mid-run", "validating"):
+        times = []
+        for _ in range(repeats):
+            elapsed, status = stop_latency(dataset, when)
+            times.append(elapsed)
+            print(f"  stop {when}: {elapsed:.3f} s  ({status})")
+        print(f"stop {when}: median {statistics.median(times):.3f} s, max {max(times):.3f} s")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    if len(sys.argv) > 1 and sys.argv[1] == "stop":
+        stop_main(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)

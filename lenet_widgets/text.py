@@ -11,7 +11,7 @@ def plural(count: int, noun: str) -> str:
 
 
 def epochs_text(value: float) -> str:
-    """``"1 epoch"``, ``"3 epochs"``, ``"1.2 epochs"``, ``"0.03 epochs"``: epochs, fractions honest.
+    """``"1 epoch"``, ``"3 epochs"``, ``"1.2 epochs"``, ``"0.002 epochs"``: fractions honest.
 
     A run stopped part-way through an epoch trains a fraction of it; 2.96 reads
     ``"2.96 epochs"``, never ``"3.0"``.
@@ -19,7 +19,7 @@ def epochs_text(value: float) -> str:
     value = float(value)
     if abs(value - round(value)) < 1e-3:
         return plural(round(value), "epoch")
-    text = f"{value:.2f}" if value < 0.095 else f"{value:,.1f}"
+    text = f"{value:.1g}" if value < 0.095 else f"{value:,.1f}"
     if float(text.replace(",", "")) == round(value):
         text = f"{value:,.2f}"
     return f"{text} epochs"

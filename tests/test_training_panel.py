@@ -85,8 +85,9 @@ def test_stop_right_after_train_is_not_lost(panel, model):
     finally:
         ui_training.train = real_train
     assert not panel.running
-    assert int(model.optimizer.iterations.numpy()) <= 1  # Not the whole 50 batches.
-    assert "stopped" in text(panel._status.value)
+    assert int(model.optimizer.iterations.numpy()) == 0  # Not the whole 50 batches, not one.
+    assert "stopped before the first batch; nothing trained" in text(panel._status.value)
+    assert epochs_done(model) == 0
 
 
 def test_stop_before_the_thread_begins_trains_nothing(panel, model):
@@ -129,11 +130,8 @@ def test_stop_in_the_first_batch_stops_after_it(panel, model):
 def test_stop_mid_run_never_validates_and_counts_the_fraction(panel, model, monkeypatch):
     """#10.2 and #10.3: no test-set pass after a Stop; 1.2 epochs, not 2."""
     calls = []
-    real = core_training.evaluate
-    monkeypatch.setattr(
-        core_training, "evaluate", lambda *a, **k: calls.append(len(a[1])) or real(*a, **k)
-    )
-    monkeypatch.setattr(ui_training, "train", core_training.train)
+    real = model.evaluate
+    model.evaluate = lambda *a, **k: calls.append(len(a[0]._images)) or real(*a, **k)
     hook(panel, lambda m: panel.stop() if m.progress()[0] >= 12 else None)
     panel._epochs.value = 5
     panel.start()
@@ -149,21 +147,21 @@ def test_stop_mid_run_never_validates_and_counts_the_fraction(panel, model, monk
 
 
 def test_stop_during_validation_abandons_it(panel, model, monkeypatch):
-    chunks = []
-    real = core_training.evaluate
+    batches = []
+    real = core_training._ValidationWatcher.on_test_batch_end
 
-    def chunked(model_, images, labels):
-        chunks.append(len(images))
-        if len(chunks) == 1:
-            panel.stop()  # Pressed while the first chunk is evaluated.
-        return real(model_, images, labels)
+    def watched(self, batch, logs=None):
+        batches.append(batch)
+        panel.stop()  # Pressed while the first test batch is evaluated.
+        real(self, batch, logs)
 
-    monkeypatch.setattr(core_training, "evaluate", chunked)
-    panel.monitor.validation_chunk = 16
+    monkeypatch.setattr(core_training._ValidationWatcher, "on_test_batch_end", watched)
+    x_test, y_test = panel.monitor.validation_data
+    panel.monitor.validation_data = (np.repeat(x_test, 6, axis=0), np.repeat(y_test, 6))
     panel._epochs.value = 3
     panel.start()
     assert panel.wait(120)
-    assert chunks == [16]  # 4 chunks of 16 planned; abandoned after the first.
+    assert batches == [0]  # 3 test batches planned; abandoned after the first.
     assert panel.monitor.val_loss == [] and panel.monitor.validation_skipped
     assert epochs_done(model) == 1 and int(model.optimizer.iterations.numpy()) == 10
     status = text(panel._status.value)
@@ -196,8 +194,8 @@ def test_keras_validation_cut_by_stop_is_not_reported(model, dataset):
     assert epochs_done(model) == 1
 
 
-def test_validation_in_chunks_equals_one_evaluation(model, dataset):
-    monitor = TrainingMonitor(validation_data=(dataset.x_test, dataset.y_test), validation_chunk=24)
+def test_monitor_validation_equals_evaluate(model, dataset):
+    monitor = TrainingMonitor(validation_data=(dataset.x_test, dataset.y_test))
     train(
         model,
         dataset.x_train,
@@ -280,6 +278,7 @@ def test_time_left_is_not_guessed_from_the_first_batch():
         (3.0, "3 epochs"),
         (1.2025, "1.2 epochs"),
         (0.0253, "0.03 epochs"),
+        (0.0021, "0.002 epochs"),
         (2.96, "2.96 epochs"),
     ],
 )

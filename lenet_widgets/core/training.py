@@ -349,13 +349,16 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     Stop: ``request_stop`` may come at any moment, even before Keras calls
     ``on_train_begin`` (the request is kept until the run it stopped ends, or
-    ``clear_stop``). Training stops after the batch in progress; an epoch
+    ``clear_stop``). A request that arrives before the first batch raises
+    ``TrainingStoppedError`` out of ``train`` (nothing trained, no graph traced);
+    later, training stops after the batch in progress; an epoch
     stopped part-way is not validated, and a validation in progress is
     abandoned between two chunks (its partial numbers are never reported).
 
     Validation: give ``validation_data`` here (not to ``fit``) and the monitor
-    evaluates it at the end of every *completed* epoch, in chunks of
-    ``validation_chunk`` images so a Stop is honoured within one chunk. When
+    evaluates it at the end of every *completed* epoch, in one pass of
+    ``EVALUATION_BATCH_SIZE`` batches that a Stop ends after the batch in
+    progress. When
     ``fit`` validates instead (``validation_data`` passed to ``train``), its
     values are recorded the same way, and a Stop during that validation
     discards them.
@@ -363,8 +366,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     Args:
         on_update: called with the monitor (from the training thread).
         updates_per_second: the most ``on_update`` calls per second while training.
-        validation_data: ``(images, labels)`` evaluated at each completed epoch end.
-        validation_chunk: images evaluated between two checks for a Stop.
+        validation_data: ``(images, labels)`` evaluated at each completed epoch end
+            (checked when training begins, like ``train``'s inputs).
 
     Attributes:
         positions, loss, accuracy: per-batch running values; ``positions`` are
@@ -389,15 +392,12 @@ class TrainingMonitor(keras.callbacks.Callback):
         updates_per_second: float = 4.0,
         *,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-        validation_chunk: int = 2048,
     ) -> None:
         super().__init__()
-        if int(validation_chunk) < 1:
-            raise ValueError(f"validation_chunk is {validation_chunk!r}; expected at least 1.")
         self.on_update = on_update
         self.interval = 1.0 / updates_per_second if updates_per_second > 0 else 0.0
         self.validation_data = validation_data
-        self.validation_chunk = int(validation_chunk)
+        self._validation_batches: ImageBatches | None = None
         self.positions: list[float] = []
         self.loss: list[float] = []
         self.accuracy: list[float] = []
@@ -531,8 +531,15 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.batch = 0
         self._first_epoch = None
         self.start_epochs = epochs_done(self.model)
+        self._validation_batches = None
+        if self.validation_data is not None:
+            self._validation_batches = self._batches_for(self.model, *self.validation_data)
         if self._stop_requested:
-            self.model.stop_training = True  # Keras still runs one batch before it looks.
+            raise TrainingStoppedError("stopped before the first batch; nothing trained.")
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._stop_requested and self._batches_done == 0:
+            raise TrainingStoppedError("stopped before the first batch; nothing trained.")
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._first_epoch is None:
@@ -608,36 +615,71 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._validated_epochs.add(epoch)
         self.validation_skipped = False
 
+    @staticmethod
+    def _batches_for(model: keras.Model, images, labels) -> ImageBatches:
+        shape, num_classes = model_io(model)
+        images = with_channel_axis(images, "validation images")
+        check_images(images, shape, "validation images")
+        labels = check_labels(labels, num_classes, "validation labels")
+        if len(images) != len(labels):
+            raise ValueError(
+                f"validation images are {len(images)} but validation labels are {len(labels)}."
+            )
+        return ImageBatches(
+            images, labels, EVALUATION_BATCH_SIZE, input_range(model), name="validation images"
+        )
+
     def _validate(self, epoch: int) -> None:
-        """Evaluate ``validation_data`` chunk by chunk, abandoning it on a Stop."""
-        images, labels = self.validation_data
-        count = len(images)
+        """Evaluate the validation data in one pass that a Stop ends after its batch."""
+        batches = self._validation_batches
+        if batches is None or len(batches) == 0:
+            return
         self.validating = True
-        self.validated_images, self.validation_images = 0, count
+        self.validated_images, self.validation_images = 0, len(batches._images)
         self._validation_started = time.perf_counter()
         if self.on_update is not None:
             self._last_update = self._validation_started
             self.on_update(self)
-        loss_sum = accuracy_sum = 0.0
         try:
-            for start in range(0, count, self.validation_chunk):
-                if self._stop_requested:
-                    self.validation_skipped = True
-                    return
-                stop = min(start + self.validation_chunk, count)
-                results = evaluate(self.model, images[start:stop], labels[start:stop])
-                loss_sum += results["loss"] * (stop - start)
-                accuracy_sum += results.get("accuracy", np.nan) * (stop - start)
-                self.validated_images = stop
-                now = time.perf_counter()
-                if self.on_update is not None and now - self._last_update >= self.interval:
-                    self._last_update = now
-                    self.on_update(self)
-            if count:
-                self._record_validation(epoch, loss_sum / count, accuracy_sum / count)
+            if self._stop_requested:
+                self.validation_skipped = True
+                return
+            watcher = _ValidationWatcher(self)
+            results = self.model.evaluate(batches, verbose=0, return_dict=True, callbacks=[watcher])
+            if watcher.cut or self._stop_requested:
+                self.validation_skipped = True  # Partial numbers are never reported.
+                return
+            self._record_validation(epoch, results["loss"], results.get("accuracy"))
         finally:
             seconds = time.perf_counter() - self._validation_started
             self._validation_seconds += seconds
             if not self.validation_skipped:
                 self._last_validation_seconds = seconds
             self.validating = False
+
+
+class TrainingStoppedError(Exception):
+    """A Stop requested before the first batch: ``train`` ends without training anything."""
+
+
+class _ValidationWatcher(keras.callbacks.Callback):
+    """Ends the monitor's validation pass after the batch in progress when Stop is pressed."""
+
+    def __init__(self, monitor: TrainingMonitor) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.cut = False
+
+    def on_test_batch_end(self, batch, logs=None):
+        monitor = self.monitor
+        monitor.validated_images = min(
+            (batch + 1) * EVALUATION_BATCH_SIZE, monitor.validation_images
+        )
+        if monitor.stop_requested:
+            self.model.stop_evaluating = True
+            self.cut = True
+            return
+        now = time.perf_counter()
+        if monitor.on_update is not None and now - monitor._last_update >= monitor.interval:
+            monitor._last_update = now
+            monitor.on_update(monitor)

@@ -40,7 +40,13 @@ from lenet_widgets.core.model import (
     build_lenet,
     compile_lenet,
 )
-from lenet_widgets.core.training import TrainingMonitor, epochs_done, model_io, train
+from lenet_widgets.core.training import (
+    TrainingMonitor,
+    TrainingStoppedError,
+    epochs_done,
+    model_io,
+    train,
+)
 from lenet_widgets.plotting.training import RunCurves, draw_training_curves, update_training_curves
 from lenet_widgets.text import epochs_text
 from lenet_widgets.ui.controls import fit_labels
@@ -716,6 +722,8 @@ class TrainingPanel(widgets.VBox):
                 **settings,
             )
             self._report(run, model)
+        except TrainingStoppedError:  # Stop came before the first batch began.
+            self._status.value = status_html("stopped before the first batch; nothing trained.")
         except KeyboardInterrupt:  # Interrupt in the kernel: same as Stop, said so.
             steps = int(model.optimizer.iterations.numpy()) if model.optimizer else 0
             self._status.value = status_html(
