@@ -64,9 +64,10 @@ def command_train(arguments: argparse.Namespace) -> int:
         print(f"resuming {arguments.resume}")
     else:
         model = build_lenet(
-            (*dataset.x_train.shape[1:], 1),
+            dataset.image_shape,
             optimizer=arguments.optimizer,
             learning_rate=arguments.learning_rate,
+            seed=arguments.seed,  # With train(seed=...): the same run, bit for bit.
         )
     x_train, y_train = dataset.x_train, dataset.y_train
     if arguments.train_size:
@@ -119,7 +120,7 @@ def command_demo(arguments: argparse.Namespace) -> int:
     if config.fast_mode():
         x_train, y_train = x_train[:2000], y_train[:2000]
         print(f"fast mode ({config.FAST_VARIABLE}): training on {len(x_train)} images")
-    model = build_lenet((*dataset.x_train.shape[1:], 1))
+    model = build_lenet(dataset.image_shape, seed=0)
     train(
         model,
         x_train,

@@ -262,6 +262,28 @@ def test_seeds_make_a_run_from_scratch_bit_identical(pixels, labels):
     assert not np.array_equal(other[0], build_lenet(SHAPE, 3, seed=7).get_weights()[0])
 
 
+def test_cli_train_with_a_seed_is_bit_identical(tmp_path, capsys):
+    from lenet_widgets.cli import main
+    from lenet_widgets.core.persistence import load_model
+
+    rng = np.random.default_rng(3)
+    np.savez(
+        tmp_path / "small.npz",
+        x_train=rng.integers(0, 256, (96, 28, 28), dtype=np.uint8),
+        y_train=rng.integers(0, 10, 96).astype(np.uint8),
+        x_test=rng.integers(0, 256, (16, 28, 28), dtype=np.uint8),
+        y_test=rng.integers(0, 10, 16).astype(np.uint8),
+    )
+    weights = []
+    for run in ("a", "b"):
+        output = tmp_path / f"{run}.keras"
+        arguments = ["train", "--data", str(tmp_path / "small.npz"), "--seed", "4"]
+        assert main([*arguments, "--batch-size", "32", "-o", str(output)]) == 0
+        weights.append(load_model(output).get_weights())
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("seed", [1.5, True, "1"])
 def test_seeds_must_be_integers(seed, pixels, labels):
     with pytest.raises(ValueError, match=r"seed is .*; expected an integer or None"):
