@@ -165,7 +165,7 @@ def test_stop_during_validation_abandons_it(panel, model, monkeypatch):
     assert panel.monitor.val_loss == [] and panel.monitor.validation_skipped
     assert epochs_done(model) == 1 and int(model.optimizer.iterations.numpy()) == 10
     status = text(panel._status.value)
-    assert "stopped before the test-set check" in status and "1 epoch trained" in status
+    assert "stopped during the test-set check" in status and "1 epoch trained" in status
     assert "no test accuracy yet" in status and panel.test_accuracy is None
 
 

@@ -383,6 +383,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         validating: True while the monitor validates.
         validation_skipped: True when the last epoch end's validation was skipped
             or abandoned because of a Stop.
+        validation_cut: True when a Stop ended a validation pass part-way.
         validated_images, validation_images: progress of the validation in progress.
     """
 
@@ -414,6 +415,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.stopped_batch: int | None = None
         self.validating = False
         self.validation_skipped = False
+        self.validation_cut = False
         self.validated_images = 0
         self.validation_images = 0
         self._stop_requested = False
@@ -519,6 +521,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.stopped_batch = None
         self.validating = False
         self.validation_skipped = False
+        self.validation_cut = False
         self._keras_validation_cut = False
         self.started_at = time.perf_counter()
         self._first_batch_at = None
@@ -572,6 +575,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         if self._stop_requested and not self.validating:
             self.model.stop_evaluating = True
             self._keras_validation_cut = True
+            self.validation_cut = True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -648,6 +652,7 @@ class TrainingMonitor(keras.callbacks.Callback):
             results = self.model.evaluate(batches, verbose=0, return_dict=True, callbacks=[watcher])
             if watcher.cut or self._stop_requested:
                 self.validation_skipped = True  # Partial numbers are never reported.
+                self.validation_cut = True
                 return
             self._record_validation(epoch, results["loss"], results.get("accuracy"))
         finally:

@@ -766,6 +766,8 @@ class TrainingPanel(widgets.VBox):
             parts.append(
                 f"stopped after {monitor.stopped_batch:,} of {monitor.batches_per_epoch:,} batches"
             )
+        elif monitor.stopped and monitor.validation_cut:
+            parts.append("stopped during the test-set check (its partial result is not used)")
         elif monitor.stopped:
             parts.append("stopped before the test-set check")
         parts.append(f"{epochs_text(done)} trained")
