@@ -60,10 +60,11 @@ CACHE = Path(tempfile.gettempdir()) / "lenet_widgets_bench" / "lenet_1epoch.weig
 def trained_lenet() -> keras.Model:
     """LeNet trained 1 epoch on real MNIST (seed 0), cached under the temp directory."""
     keras.utils.set_random_seed(0)
-    model = build_lenet()
-    if CACHE.exists():
-        model.load_weights(CACHE)
+    if CACHE.exists():  # Weights only: no optimizer state to restore (and no warning).
+        model = build_lenet(compile=False)
+        model.load_weights(CACHE, skip_mismatch=False)
         return model
+    model = build_lenet()
     from lenet_widgets.core.data import load_dataset, prepare_images
 
     if not os.environ.get("LENET_WIDGETS_MNIST"):
