@@ -136,11 +136,12 @@ def test_keyboard_interrupt_inside_the_panel_thread_is_shown_and_training_resume
     assert panel.wait(120)
     assert not panel.running and not panel._train_button.disabled
     assert "interrupted" in text(panel._status.value)
+    assert "0.7 epochs trained" in text(panel._status.value)  # 2 of 3 batches, counted.
     interrupt.batches = -1  # No more interrupts.
     panel._epochs.value = 1
     panel.start()
     assert panel.wait(120)
-    assert "1 epoch trained" in text(panel._status.value)
+    assert "1.7 epochs trained" in text(panel._status.value)  # Continues the counted 0.67.
     assert int(model.optimizer.iterations.numpy()) == 2 + 3
 
 

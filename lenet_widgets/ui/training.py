@@ -39,12 +39,14 @@ from lenet_widgets.core.model import (
     OPTIMIZERS,
     build_lenet,
     compile_lenet,
+    set_metadata,
 )
 from lenet_widgets.core.training import (
     TrainingMonitor,
     TrainingStoppedError,
     epochs_done,
     model_io,
+    tidy_epochs,
     train,
 )
 from lenet_widgets.plotting.training import RunCurves, draw_training_curves, update_training_curves
@@ -726,8 +728,13 @@ class TrainingPanel(widgets.VBox):
             self._status.value = status_html("stopped before the first batch; nothing trained.")
         except KeyboardInterrupt:  # Interrupt in the kernel: same as Stop, said so.
             steps = int(model.optimizer.iterations.numpy()) if model.optimizer else 0
+            # train() did not get to count this call: count the batches done, honestly,
+            # so the next run's curves continue where these end.
+            done = tidy_epochs(max(monitor.epochs_done, epochs_done(model)))
+            set_metadata(model, epochs_trained=done)
             self._status.value = status_html(
-                f"training interrupted; the model keeps what it learned ({steps:,} steps).",
+                f"training interrupted; the model keeps what it learned ({steps:,} steps, "
+                f"{epochs_text(done)} trained).",
                 "error",
             )
         except Exception as error:  # Shown in the panel; the kernel and the panel live on.
