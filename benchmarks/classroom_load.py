@@ -52,7 +52,16 @@ PASSWORD = "classroom-load-test"
 
 # Run in each student's kernel. lab() returns after its first filter picture (it waits).
 CELL_DASHBOARD = """\
-import resource as _resource, time as _time
+import resource as _resource, threading as _threading, time as _time
+_peak_pss = [0]
+def _sample_pss():  # the kernel's peak PSS, sampled every 50 ms
+    while True:
+        with open("/proc/self/smaps_rollup") as _handle:
+            for _line in _handle:
+                if _line.startswith("Pss:"):
+                    _peak_pss[0] = max(_peak_pss[0], int(_line.split()[1]) * 1024)
+        _time.sleep(0.05)
+_threading.Thread(target=_sample_pss, daemon=True).start()
 _start = _time.perf_counter()
 import lenet_widgets as lw
 lab = lw.lab()
@@ -86,6 +95,7 @@ _usage = _resource.getrusage(_resource.RUSAGE_SELF)
 print("MEMORY", _json.dumps({
     "kernel": _kb("/proc/self/smaps_rollup", ("Rss", "Pss")),
     "kernel_peak_rss": _kb("/proc/self/status", ("VmHWM",)).get("VmHWM", 0),
+    "kernel_peak_pss": _peak_pss[0],
     "server": _kb(f"/proc/{_os.getppid()}/smaps_rollup", ("Rss", "Pss")),
     "cpu_seconds": _usage.ru_utime + _usage.ru_stime,
 }))
@@ -110,6 +120,7 @@ class Student:
     kernel_pss: int = 0
     kernel_rss: int = 0
     kernel_peak_rss: int = 0
+    kernel_peak_pss: int = 0
     server_pss: int = 0
     cpu_first_s: float = math.nan  # kernel CPU time up to the first picture
     cpu_seconds: float = math.nan  # kernel CPU time for the whole session
@@ -451,6 +462,7 @@ async def _lab_session(client: Client, student: Student, timeout: float) -> None
                 student.kernel_pss = memory["kernel"].get("Pss", 0)
                 student.kernel_rss = memory["kernel"].get("Rss", 0)
                 student.kernel_peak_rss = memory["kernel_peak_rss"]
+                student.kernel_peak_pss = memory["kernel_peak_pss"]
                 student.server_pss = memory["server"].get("Pss", 0)
                 student.cpu_seconds = memory["cpu_seconds"]
     finally:
@@ -546,14 +558,15 @@ def report(class_: list[Student], wall_s: float) -> str:
         f"{len(class_)} students at once on {os.cpu_count()} CPUs; wall {wall_s:.0f} s",
         "",
         "| student | server | kernel | first picture | train 1,000 | grid | Voila "
-        "| kernel PSS | peak RSS | server PSS | CPU s | stderr | failures |",
-        "|" + " --- |" * 13,
+        "| kernel PSS | peak PSS | peak RSS | server PSS | CPU s | stderr | failures |",
+        "|" + " --- |" * 14,
     ]
     for s in class_:
         lines.append(
             f"| {s.name} | {s.server_start_s:.1f} s | {s.kernel_start_s:.1f} s "
             f"| {s.first_picture_s:.1f} s | {s.train_s:.1f} s | {s.grid_s:.2f} s "
             f"| {s.voila_s:.1f} s | {s.kernel_pss / 1e6:,.0f} MB "
+            f"| {s.kernel_peak_pss / 1e6:,.0f} MB "
             f"| {s.kernel_peak_rss / 1e6:,.0f} MB | {s.server_pss / 1e6:,.0f} MB "
             f"| {s.cpu_seconds:.0f} | {len(s.stderr)} | {len(s.failures)} |"
         )
@@ -580,24 +593,30 @@ def report(class_: list[Student], wall_s: float) -> str:
             lines.append(f"  {s.name} stderr: {text.strip()[:400]}")
     if ok:
         # Per student: the kernel's peak (a training run) plus its server, Voila not counted.
-        per_student = max(s.kernel_peak_rss + s.server_pss for s in ok)
+        # PSS shares library pages (TensorFlow's ~300 MB) among the processes mapping them;
+        # RSS counts them in full for every student (no sharing: the pessimistic bound).
+        per_pss = max(s.kernel_peak_pss + s.server_pss for s in ok)
+        per_rss = max(s.kernel_peak_rss + s.server_pss for s in ok)
         cpu_first = statistics.median(s.cpu_first_s for s in ok)
         cpu_session = statistics.median(s.cpu_seconds for s in ok)
         lines += [
             "",
-            f"Capacity, EXTRAPOLATED from these per-student figures (peak kernel RSS + server "
-            f"PSS = {per_student / 1e6:,.0f} MB; {cpu_first:.1f} CPU-seconds per student to the "
-            f"first picture, {cpu_session:.1f} for the whole session: dashboard, training on "
-            "1,000 images, slider), keeping 1 GB for the system and the hub, and asking every "
-            "first picture within 60 s when the whole class presses Run All at once:",
+            "Capacity, EXTRAPOLATED from these per-student figures (kernel peak + server: "
+            f"{per_pss / 1e6:,.0f} MB PSS, {per_rss / 1e6:,.0f} MB RSS; {cpu_first:.1f} "
+            f"CPU-seconds per student to the first picture, {cpu_session:.1f} for the whole "
+            "session: dashboard, training on 1,000 images, slider), keeping 1 GB for the system "
+            "and the hub, and asking every first picture within 60 s when the whole class "
+            "presses Run All at once:",
             "",
-            "| node | students by memory | students by CPU (all start at once, <= 60 s) |",
-            "| --- | --- | --- |",
+            "| node | students by memory (PSS) | by memory (RSS, nothing shared) "
+            "| by CPU (all start at once, <= 60 s) |",
+            "| --- | --- | --- | --- |",
         ]
         for cores, gigabytes in ((2, 8), (16, 64)):
-            by_memory = int((gigabytes * 1e9 - 1e9) // per_student)
+            by_pss = int((gigabytes * 1e9 - 1e9) // per_pss)
+            by_rss = int((gigabytes * 1e9 - 1e9) // per_rss)
             by_cpu = int(cores * 60 // max(cpu_first, 1e-9))
-            lines.append(f"| {cores} cores / {gigabytes} GB | {by_memory} | {by_cpu} |")
+            lines.append(f"| {cores} cores / {gigabytes} GB | {by_pss} | {by_rss} | {by_cpu} |")
     return "\n".join(lines)
 
 

@@ -62,14 +62,15 @@ def test_the_report_says_its_capacity_is_extrapolated():
         kernel_pss=500_000_000,
         kernel_rss=600_000_000,
         kernel_peak_rss=900_000_000,
+        kernel_peak_pss=600_000_000,
         server_pss=100_000_000,
         cpu_first_s=6.0,
         cpu_seconds=20.0,
     )
     table = load.report([student], 30.0)
     assert "EXTRAPOLATED" in table
-    # (8 GB - 1 GB) / 1 GB per student = 7; 2 cores x 60 s / 6 CPU-s = 20.
-    assert "| 2 cores / 8 GB | 7 | 20 |" in table
+    # (8 GB - 1 GB) / 0.7 GB (PSS) = 10, / 1 GB (RSS) = 7; 2 cores x 60 s / 6 CPU-s = 20.
+    assert "| 2 cores / 8 GB | 10 | 7 | 20 |" in table
     assert "failures: 0" in table
 
 
