@@ -408,3 +408,30 @@ def test_save_panel_and_cli_say_the_optimizer_starts_fresh(trained, tmp_path, ca
     full = save_model(trained, tmp_path / "model.keras")
     assert main(["summary", str(full)]) == 0
     assert "starts fresh" not in capsys.readouterr().out
+
+
+def test_a_fresh_process_saves_and_loads_every_format_without_a_line_on_stderr(tmp_path):
+    """What `make demo` showed a newcomer (#10.12): Keras' HDF5 'legacy' notice and friends."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import lenet_widgets as lw\n"
+        "model = lw.build_lenet((12, 12, 1), 3)\n"
+        "for name in ('m.keras', 'm.h5', 'm.weights.h5'):\n"
+        "    lw.load_model(lw.save_model(model, name))\n"
+        "print('ok')\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+    assert result.stderr == ""
