@@ -8,18 +8,19 @@ shared scale per picture), so both are compared raw and min-max normalised.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
 
-pytest.importorskip(
-    "tf_keras_vis", reason="tf-keras-vis is a dev dependency: pip install -e .[dev]"
-)
-
-from tf_keras_vis.gradcam import Gradcam
-from tf_keras_vis.saliency import Saliency
-from tf_keras_vis.utils.model_modifiers import ReplaceToLinear
-from tf_keras_vis.utils.scores import CategoricalScore
+with warnings.catch_warnings():  # Its scipy.ndimage.interpolation import is deprecated.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    pytest.importorskip("tf_keras_vis", reason="a dev dependency: pip install -e .[dev]")
+    from tf_keras_vis.gradcam import Gradcam
+    from tf_keras_vis.saliency import Saliency
+    from tf_keras_vis.utils.model_modifiers import ReplaceToLinear
+    from tf_keras_vis.utils.scores import CategoricalScore
 
 import lenet_widgets as lw
 from lenet_widgets.core.data import load_fallback_digits, prepare_images
