@@ -50,6 +50,8 @@ _EXPORTS = {
     "visualizable_layers": "lenet_widgets.core.filters",
     "top_activating_examples": "lenet_widgets.core.filters",
     "PRESETS": "lenet_widgets.core.filters",
+    "DEFAULT_PRESET": "lenet_widgets.core.filters",
+    "OBJECTIVES": "lenet_widgets.core.filters",
     "Attribution": "lenet_widgets.core.attribution",
     "AttributionError": "lenet_widgets.core.attribution",
     "explain": "lenet_widgets.core.attribution",

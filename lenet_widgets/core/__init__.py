@@ -54,6 +54,8 @@ _EXPORTS = {
     "FilterResult": "lenet_widgets.core.filters",
     "FilterSearchCancelledError": "lenet_widgets.core.filters",
     "PRESETS": "lenet_widgets.core.filters",
+    "DEFAULT_PRESET": "lenet_widgets.core.filters",
+    "OBJECTIVES": "lenet_widgets.core.filters",
     "Blur": "lenet_widgets.core.filters",
     "ClipToRange": "lenet_widgets.core.filters",
     "Decay": "lenet_widgets.core.filters",
