@@ -463,6 +463,8 @@ def test_progress_text_says_validating_and_epoch_of_this_run(panel):
     monitor.validating = False
     monitor._first_batch_at = None
     assert "estimating time left" in panel._progress_text(monitor)
+    monitor.batch = 10  # The last batch: no "0:00 left" while the run finishes.
+    assert panel._progress_text(monitor) == "epoch 2 of 2: all batches done, finishing…"
 
 
 # ----------------------------------------------------------------------------- memory

@@ -848,6 +848,9 @@ class TrainingPanel(widgets.VBox):
                 f"{epoch}: checking the test set, {monitor.validated_images:,} of "
                 f"{monitor.validation_images:,} images…"
             )
+        done, total = monitor.progress()
+        if total and done >= total:
+            return f"{epoch}: all batches done, finishing…"
         left = monitor.seconds_left()
         timing = "estimating time left…" if left is None else f"about {_format_seconds(left)} left"
         return (
