@@ -191,6 +191,7 @@ c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {PASSWORD!r}
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = "{self.workdir / "home" / "{{username}}"}"
 c.Spawner.cmd = [{singleuser!r}]
 c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}
 c.Spawner.ip = "127.0.0.1"
