@@ -283,3 +283,42 @@ def test_a_superseded_examples_search_never_wins(model, monkeypatch, test_images
     slow_thread.join(10)
     assert explorer.examples.layer == "conv2d"
     assert bytes(explorer._examples_view.image.value) == newest
+
+
+def test_ascent_steps_control_recomputes_and_the_step_slider_reaches_all(model, engine_calls):
+    explorer = _explorer(model)
+    assert 200 in explorer._computed.options and 500 in explorer._computed.options
+    explorer._computed.value = 200
+    assert explorer.wait()
+    assert len(engine_calls) == 2
+    assert explorer.result.steps == 200
+    assert explorer._steps.max == explorer._play.max == 200
+    assert explorer._steps.value == 200
+    assert explorer._play.step > 1  # Play takes ~50 frames, not 200.
+    explorer._steps.value = 150  # Scrubbing: no recomputation.
+    assert explorer.wait()
+    assert len(engine_calls) == 2
+
+
+def test_default_preset_objective_and_words(model):
+    explorer = _explorer(model)
+    assert explorer._preset.value == core_filters.DEFAULT_PRESET
+    assert explorer.result.in_range
+    assert explorer.result.settings["preset"] == core_filters.DEFAULT_PRESET
+    texts = [text.get_text() for text in explorer._artists.captions]
+    assert texts[0].startswith("tile caption: #filter")
+    assert "inactive (red): zero at the start image" in texts[1]
+    assert texts[2].startswith("pixels inside the input range")
+    assert "1 steps" not in explorer._status.value
+    assert explorer._step_size.description == "step size ×"
+    assert explorer._steps.description == "show step"
+    assert "repeat" in explorer._play.tooltip
+    explorer._objective.value = "neuron"
+    assert explorer.wait()
+    assert explorer.result.objective == "neuron"
+    assert "centre neuron" in explorer._artists.captions[0].get_text()
+    explorer._preset.value = "chapter"
+    assert explorer.wait()
+    assert not explorer.result.in_range
+    assert "OUTSIDE the input range" in explorer._artists.captions[2].get_text()
+    assert "left the input range" in explorer._status.value

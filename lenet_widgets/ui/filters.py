@@ -28,7 +28,9 @@ import traitlets
 from lenet_widgets.core import filters as core_filters
 from lenet_widgets.core.data import with_channel_axis
 from lenet_widgets.core.filters import (
+    DEFAULT_PRESET,
     MAX_STEPS,
+    OBJECTIVES,
     PRESETS,
     FilterResult,
     FilterSearchCancelledError,
@@ -40,6 +42,7 @@ from lenet_widgets.core.filters import (
 from lenet_widgets.core.model import prepare_for_model, weights_fingerprint
 from lenet_widgets.plotting.filters import (
     SORT_ORDERS,
+    grid_caption,
     grid_order,
     plot_filter_grid,
     plot_top_examples,
@@ -56,13 +59,20 @@ __all__ = ["FilterExplorer"]
 CACHE_SIZE = 8
 """How many computed results ``FilterExplorer`` keeps (per weights, layer and settings)."""
 
+STEP_CHOICES = (20, 50, 100, 200, 500)
+"""Ascent steps the "ascent steps" control offers (plus the ``max_steps`` given)."""
+
+GRID_FIGSIZE = (4.2, 5.6)
+"""Grid picture size in inches, shown at 96 CSS px per inch: 403 x 538 px, so the grid and
+its controls fit a 1280x900 window, and the dataset examples sit beside it (806 px)."""
+
 MAX_GRID = 10
 """Largest grid the grid slider offers (tiles per side)."""
 
 EXAMPLE_COUNT = 6
 """Test images shown per filter beside its optimized image."""
 
-EXAMPLE_ROWS = 8
+EXAMPLE_ROWS = 6
 """At most this many filters (the grid's first row) in the dataset examples picture."""
 
 
@@ -93,7 +103,7 @@ class FilterExplorer(widgets.VBox):
         layer: str | None = None,
         max_steps: int = 20,
         grid: int = 6,
-        preset: str = "mnist",
+        preset: str = DEFAULT_PRESET,
         max_filters: int = 64,
         background: bool = True,
         images: Any = None,
@@ -134,35 +144,72 @@ class FilterExplorer(widgets.VBox):
         self._thread: threading.Thread | None = None
         self._draw_lock = threading.Lock()
         self._quiet = False
+        self._quiet_view = False
         self.engine_calls = 0
 
         style = {"description_width": "70px"}
         self._layer = widgets.Dropdown(description="layer", options=[], style=style)
         self._steps = widgets.IntSlider(
-            value=max_steps, min=0, max=max_steps, description="step", style=style
+            value=max_steps, min=0, max=max_steps, description="show step", style=style
+        )
+        self._steps.tooltip = "which step of the ascent is shown (0: the start images)"
+        self._computed = widgets.Dropdown(
+            options=sorted({*STEP_CHOICES, int(max_steps)}),
+            value=int(max_steps),
+            description="ascent steps",
+            tooltip="how many ascent steps are computed (in the background); "
+            "'show step' then scrubs through all of them",
+            style=style,
+        )
+        self._objective = widgets.Dropdown(
+            options=list(OBJECTIVES),
+            value="channel",
+            description="objective",
+            tooltip="channel: maximize the mean of the filter's map; "
+            "neuron: only its centre position (a localized pattern)",
+            style=style,
         )
         # Starts at the last step: jslink copies the Play's value into the slider when
         # the browser draws it, so a Play starting at 0 would show the random start images.
         self._play = widgets.Play(
-            value=max_steps, min=0, max=max_steps, interval=150, description="play"
+            value=max_steps,
+            min=0,
+            max=max_steps,
+            interval=150,
+            description="play",
+            tooltip="▶ replay the ascent step by step (pause) · ■ back to step 0 · ⟲ repeat",
         )
         widgets.jslink((self._play, "value"), (self._steps, "value"))
         self._grid = widgets.IntSlider(
             value=grid, min=1, max=MAX_GRID, description="grid", style=style
         )
         self._step_size = widgets.FloatLogSlider(
-            value=1.0, base=10, min=-1, max=1, step=0.1, description="step ×", style=style
+            value=1.0,
+            base=10,
+            min=-1,
+            max=1,
+            step=0.1,
+            description="step size ×",
+            tooltip="multiplies the preset's ascent step size",
+            style=style,
         )
         self._seed = widgets.BoundedIntText(value=0, min=0, max=2**31 - 1, description="seed")
         self._seed.layout.width = "160px"
         self._preset = widgets.Dropdown(
-            options=sorted(PRESETS), value=preset, description="preset", style=style
+            options=[
+                (name if PRESETS[name].in_range else f"{name} (leaves input range)", name)
+                for name in sorted(PRESETS)
+            ],
+            value=preset,
+            description="preset",
+            tooltip="; ".join(f"{name}: {PRESETS[name].description}" for name in sorted(PRESETS)),
+            style=style,
         )
         self._sort = widgets.ToggleButtons(options=list(SORT_ORDERS), value="activation")
         self._sort.style.button_width = "80px"
         self._progress = widgets.IntProgress(value=0, min=0, max=max_steps, description="")
         self._status = widgets.HTML(value="")
-        self._view = FigureView(figsize=(6.0, 6.4), dpi=80, css_class="lenet-filter-grid")
+        self._view = FigureView(figsize=GRID_FIGSIZE, dpi=96, css_class="lenet-filter-grid")
         self._show_examples = widgets.ToggleButton(
             value=False,
             description="dataset examples",
@@ -172,11 +219,18 @@ class FilterExplorer(widgets.VBox):
             else "pass images= (test images) to enable",
         )
         self._examples_view = FigureView(
-            figsize=(6.0, 6.0), dpi=80, css_class="lenet-filter-examples"
+            figsize=(GRID_FIGSIZE[0], 5.0), dpi=96, css_class="lenet-filter-examples"
         )
         self._examples_view.image.layout.display = "none"
 
-        for control in (self._layer, self._preset, self._step_size, self._seed):
+        for control in (
+            self._layer,
+            self._preset,
+            self._objective,
+            self._computed,
+            self._step_size,
+            self._seed,
+        ):
             control.observe(self._on_settings_change, names="value")
         self._steps.observe(self._on_view_change, names="value")
         self._grid.observe(self._on_view_change, names="value")
@@ -184,12 +238,14 @@ class FilterExplorer(widgets.VBox):
         self._show_examples.observe(self._on_examples_toggle, names="value")
 
         self.children = (
-            widgets.HBox([self._layer, self._preset, self._seed]),
-            widgets.HBox([self._step_size, self._grid]),
+            widgets.HBox([self._layer, self._preset, self._objective, self._seed]),
+            widgets.HBox([self._computed, self._step_size, self._grid]),
             widgets.HBox([self._play, self._steps, self._sort]),
             widgets.HBox([self._progress, self._status, self._show_examples]),
-            self._view.image,
-            self._examples_view.image,
+            widgets.HBox(
+                [self._view.image, self._examples_view.image],
+                layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+            ),
         )
         fit_labels(self)
         if model is not None:
@@ -267,7 +323,8 @@ class FilterExplorer(widgets.VBox):
             self._request()
 
     def _on_view_change(self, change: dict) -> None:
-        self._draw()
+        if not self._quiet_view:
+            self._draw()
 
     def _on_examples_toggle(self, change: dict) -> None:
         self._examples_view.image.layout.display = None if change["new"] else "none"
@@ -282,7 +339,8 @@ class FilterExplorer(widgets.VBox):
             self._preset.value,
             round(float(self._step_size.value), 6),
             int(self._seed.value),
-            int(self._steps.max),
+            int(self._computed.value),
+            self._objective.value,
         )
 
     def _request(self) -> None:
@@ -313,7 +371,7 @@ class FilterExplorer(widgets.VBox):
             self._compute(request_id, model, key)
 
     def _compute(self, request_id: int, model: Any, key: tuple) -> None:
-        _, layer, preset, factor, seed, steps = key
+        _, layer, preset, factor, seed, steps, objective = key
 
         def progress(step: int, total: int) -> bool:
             if request_id != self._request_id:
@@ -335,7 +393,10 @@ class FilterExplorer(widgets.VBox):
                 steps=steps,
                 seed=seed,
                 progress=progress,
-                **arguments,
+                progress_every=max(core_filters.PROGRESS_EVERY, steps // 40),
+                preset=preset,
+                objective=objective,
+                step_size=arguments["step_size"],
             )
         except FilterSearchCancelledError:
             return
@@ -361,10 +422,22 @@ class FilterExplorer(widgets.VBox):
         self._progress.bar_style = "success"
         count = len(result.filters)
         dead = int(np.count_nonzero(result.dead))
-        self._status.value = (
-            f"{html.escape(result.layer)} ({result.kind}): {plural(count, 'filter')}, "
-            f"{plural(result.steps, 'step')}, {dead} dead"
+        word = "dead" if result.dead_test == "data" else "inactive at the start"
+        message = (
+            f"{result.layer} ({result.kind}, {result.objective}): {plural(count, 'filter')}, "
+            f"{plural(result.steps, 'step')}, {dead} {word}"
         )
+        if not result.in_range:
+            message += "; its pixels left the input range"
+        self._status.value = status_html(message, "info" if result.in_range else "warning")
+        if self._steps.max != result.steps:  # "ascent steps" changed: scrub through all.
+            self._quiet_view = True
+            try:
+                self._steps.max = self._play.max = result.steps
+                self._steps.value = self._play.value = result.steps
+                self._play.step = max(1, result.steps // 50)
+            finally:
+                self._quiet_view = False
         self._draw()
         if self._show_examples.value:
             self._request_examples()
@@ -384,14 +457,41 @@ class FilterExplorer(widgets.VBox):
             images, activations = result.at(step)
             grid, sort = int(self._grid.value), self._sort.value
             figure = self._view.figure
-            title = f"{result.layer}: step {step} of {result.steps}"
+            preset = result.settings.get("preset") or "custom"
+            title = f"{result.layer}, preset {preset}: step {step} of {result.steps}"
+            caption = grid_caption(
+                result.kind,
+                result.objective,
+                int(np.count_nonzero(result.dead)),
+                result.dead_test,
+                result.input_range,
+                (float(images.min()), float(images.max())),
+            )
+            dead_label = "dead" if result.dead_test == "data" else "inactive"
             if self._artists is None or self._artists.grid != grid:
                 self._artists = plot_filter_grid(
-                    figure, images, activations, result.filters, result.dead, grid, sort, title
+                    figure,
+                    images,
+                    activations,
+                    result.filters,
+                    result.dead,
+                    grid,
+                    sort,
+                    title,
+                    caption=caption,
+                    dead_label=dead_label,
                 )
             else:
                 update_grid(
-                    self._artists, images, activations, result.filters, result.dead, sort, title
+                    self._artists,
+                    images,
+                    activations,
+                    result.filters,
+                    result.dead,
+                    sort,
+                    title,
+                    caption=caption,
+                    dead_label=dead_label,
                 )
             self._view.refresh()
             self._draw_examples_locked()
@@ -460,7 +560,7 @@ class FilterExplorer(widgets.VBox):
         order = grid_order(activations, result.filters, result.dead, self._sort.value)
         rows = order[: max(1, min(int(self._grid.value), EXAMPLE_ROWS))]
         figure = self._examples_view.figure
-        figure.set_size_inches(0.95 * (EXAMPLE_COUNT + 1), 0.3 + 1.0 * len(rows))
+        figure.set_size_inches(GRID_FIGSIZE[0], 0.3 + 0.78 * len(rows))
         plot_top_examples(
             figure,
             images[rows],
