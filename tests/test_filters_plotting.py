@@ -204,3 +204,32 @@ def test_cli_filters_writes_the_picture_and_reports_errors(small_lenet, tmp_path
     assert len(error.splitlines()) == 1
     assert main(["filters", str(model_path), "-o", str(tmp_path / "x.jpg")]) == 1
     assert "should end in .png" in capsys.readouterr().err
+
+
+def test_grid_caption_explains_tiles_dead_test_and_range():
+    from lenet_widgets.plotting.filters import OUT_OF_RANGE_COLOR, grid_caption
+
+    inside = grid_caption("channel", "channel", 2, "data", (0.0, 1.0), (0.0, 1.0), 1000)
+    assert [text for text, _ in inside] == [
+        "tile caption: #filter, its mean activation for the image shown",
+        "dead (red): never active on 1,000 test images (2)",
+        "pixels inside the input range [0, 1]",
+    ]
+    outside = grid_caption("channel", "neuron", 0, "start", (0.0, 1.0), (-3.4, 4.0))
+    assert "centre neuron" in outside[0][0]
+    assert outside[1][0].startswith("inactive (red): zero at the start image")
+    assert outside[2] == ("pixels in [-3.4, 4]: OUTSIDE the input range [0, 1]", OUT_OF_RANGE_COLOR)
+    figure = Figure(figsize=(4.2, 5.6), dpi=96)
+    artists = plot_filter_grid(figure, _images(4), np.ones(4), grid=2, title="t", caption=outside)
+    assert [text.get_text() for text in artists.captions] == [text for text, _ in outside]
+    assert artists.captions[2].get_color() == OUT_OF_RANGE_COLOR
+    update_grid(artists, _images(4), np.ones(4), caption=inside[:1])
+    assert len(artists.captions) == 1 and artists.title == "t"
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for text in [*artists.captions, *artists.labels]:  # Nothing cut off at the edges.
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= figure.bbox.width

@@ -248,22 +248,21 @@ def grid_caption(
         Up to three lines: what a tile caption means, the dead test, the pixel range.
     """
     if kind == "logit":
-        meaning = "#class, its score (logit, before softmax) for the image shown"
+        meaning = "#class, its score (logit) for the image shown"
     elif kind == "unit":
         meaning = "#unit, its activation for the image shown"
     elif objective == "neuron":
-        meaning = "#filter, the activation of its centre neuron for the image shown"
+        meaning = "#filter, its centre neuron's activation, image shown"
     else:
-        meaning = "#filter, its mean activation over the map for the image shown"
+        meaning = "#filter, its mean activation for the image shown"
     lines = [(f"tile caption: {meaning}", CAPTION_COLOR)]
     if dead_test == "data":
         digits = "the test images" if data_count is None else f"{data_count:,} test images"
-        lines.append((f"dead (red): never active on {digits}: {dead_count} here", CAPTION_COLOR))
+        lines.append((f"dead (red): never active on {digits} ({dead_count})", CAPTION_COLOR))
     else:
         lines.append(
             (
-                f"inactive (red): zero at the start image, no gradient: {dead_count} here "
-                "(a digit may still fire it)",
+                f"inactive (red): zero at the start image ({dead_count}); a digit may fire it",
                 CAPTION_COLOR,
             )
         )
@@ -273,8 +272,8 @@ def grid_caption(
         if span[0] < low - tolerance or span[1] > high + tolerance:
             lines.append(
                 (
-                    f"pixels span [{span[0]:.3g}, {span[1]:.3g}]: OUTSIDE the input range "
-                    f"[{low:g}, {high:g}], an image the model never sees",
+                    f"pixels in [{span[0]:.3g}, {span[1]:.3g}]: OUTSIDE the input range "
+                    f"[{low:g}, {high:g}]",
                     OUT_OF_RANGE_COLOR,
                 )
             )
@@ -337,7 +336,7 @@ def _fit_label_font(artists: FilterGridArtists) -> None:
     mosaic_height, mosaic_width = grid_mosaic_shape(artists.grid, artists.tile_shape)
     inches_per_pixel = min(width * axes_width / mosaic_width, height * axes_height / mosaic_height)
     tile_points = artists.tile_shape[1] * inches_per_pixel * 72.0
-    font = float(np.clip(tile_points / 5.0, 5.5, 9.0))
+    font = float(np.clip(tile_points / 6.2, 5.5, 8.5))
     for label in artists.labels:
         label.set_fontsize(font)
 
@@ -430,7 +429,7 @@ def update_grid(
         if slot < len(order):
             position = order[slot]
             is_dead = bool(dead[position])
-            value = artists.dead_label if is_dead else f"{activations[position]:.3g}"
+            value = artists.dead_label if is_dead else f"{activations[position]:.2g}"
             label.set_text(f"#{filters[position]} {value}")
             label.set_color(DEAD_COLOR if is_dead else "black")
         else:

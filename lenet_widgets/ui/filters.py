@@ -424,7 +424,8 @@ class FilterExplorer(widgets.VBox):
         dead = int(np.count_nonzero(result.dead))
         word = "dead" if result.dead_test == "data" else "inactive at the start"
         message = (
-            f"{result.layer} ({result.kind}, {result.objective}): {plural(count, 'filter')}, "
+            f"{result.layer} ({result.objective if result.kind == 'channel' else result.kind}): "
+            f"{plural(count, 'filter')}, "
             f"{plural(result.steps, 'step')}, {dead} {word}"
         )
         if not result.in_range:
