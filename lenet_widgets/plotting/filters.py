@@ -490,5 +490,7 @@ def plot_top_examples(
     for axis in axes.ravel():
         axis.set_xticks([])
         axis.set_yticks([])
-    figure.subplots_adjust(left=0.06, right=0.98, bottom=0.02, top=0.94, wspace=0.1, hspace=0.4)
+    height = _size_inches(figure)[1]
+    top = 1.0 - 0.45 / height  # Room for a title and the column titles above the first row.
+    figure.subplots_adjust(left=0.06, right=0.98, bottom=0.02, top=top, wspace=0.1, hspace=0.4)
     return list(axes.ravel())

@@ -561,7 +561,7 @@ class FilterExplorer(widgets.VBox):
         order = grid_order(activations, result.filters, result.dead, self._sort.value)
         rows = order[: max(1, min(int(self._grid.value), EXAMPLE_ROWS))]
         figure = self._examples_view.figure
-        figure.set_size_inches(GRID_FIGSIZE[0], 0.3 + 0.78 * len(rows))
+        figure.set_size_inches(GRID_FIGSIZE[0], 0.5 + 0.78 * len(rows))
         plot_top_examples(
             figure,
             images[rows],
@@ -572,8 +572,10 @@ class FilterExplorer(widgets.VBox):
             self._labels,
         )
         figure.suptitle(
-            f"{result.layer}: optimized (step {step}) and the test images that excite it most",
+            f"{result.layer}: optimized (step {step}), test images exciting it most",
             fontsize=8,
+            y=0.995,
+            va="top",
         )
         self._examples_view.refresh()
 
