@@ -135,6 +135,16 @@ def command_demo(arguments: argparse.Namespace) -> int:
         save_model(model, folder / f"lenet{suffix}") for suffix in (".keras", ".h5", ".weights.h5")
     ]
     written.append(_write_filter_picture(model, folder / "lenet_filters_6x6.png"))
+    best, result = _write_best_filter_picture(model, folder / "lenet_filters_6x6_best.png")
+    written.append(best)
+    print(
+        "filters of conv2d_1:\n"
+        "  lenet_filters_6x6.png: the chapter's figure 6-10 (its recipe, 20 steps; "
+        "pixels leave the input range)\n"
+        f"  lenet_filters_6x6_best.png: lenet_widgets' best picture (preset "
+        f"{result.settings.get('preset')}, {result.steps} steps, pixels "
+        f"{'inside' if result.in_range else 'OUTSIDE'} the input range)"
+    )
     written.append(_write_model_picture(model, folder / "model.png"))
     print("\nwritten:")
     for path in written:
@@ -149,6 +159,18 @@ def _write_filter_picture(model, path: Path, layer: str = "conv2d_1", steps: int
 
     steps = min(steps, 5) if config.fast_mode() else steps
     return save_filter_grid(model, path, layer=layer, steps=steps, grid=6, preset="chapter")
+
+
+def _write_best_filter_picture(model, path: Path, layer: str = "conv2d_1", steps: int = 200):
+    """The product's best picture of the same layer: default preset (in range), 200 steps."""
+    from lenet_widgets import config
+    from lenet_widgets.core.filters import DEFAULT_PRESET, maximize_filters
+    from lenet_widgets.filters import save_filter_grid
+
+    steps = min(steps, 20) if config.fast_mode() else steps
+    result = maximize_filters(model, layer, steps=steps, preset=DEFAULT_PRESET)
+    save_filter_grid(result, path, grid=6)
+    return path, result
 
 
 def _write_model_picture(model, path: Path) -> Path:
@@ -203,7 +225,7 @@ def command_filters(arguments: argparse.Namespace) -> int:
     """Visualize a layer's filters by activation maximization; write the stitched PNG."""
     _quiet_tensorflow()
     from lenet_widgets.core import load_model
-    from lenet_widgets.core.filters import maximize_filters, preset_arguments
+    from lenet_widgets.core.filters import DEFAULT_PRESET, maximize_filters, preset_arguments
     from lenet_widgets.filters import save_filter_grid
 
     output = Path(arguments.output)
@@ -212,21 +234,36 @@ def command_filters(arguments: argparse.Namespace) -> int:
     if arguments.grid < 1:
         raise CommandError(f"--grid is {arguments.grid}; expected an integer >= 1")
     model = load_model(arguments.model)
-    settings = preset_arguments(arguments.preset, model)
+    preset = arguments.preset or DEFAULT_PRESET
+    settings = preset_arguments(preset, model)
     if arguments.init is not None:
         settings["init"] = arguments.init
     if arguments.step_size is not None:
         settings["step_size"] = arguments.step_size
     result = maximize_filters(
-        model, arguments.layer, steps=arguments.steps, seed=arguments.seed, **settings
+        model,
+        arguments.layer,
+        steps=arguments.steps,
+        seed=arguments.seed,
+        preset=preset,
+        objective=arguments.objective,
+        **settings,
     )
     save_filter_grid(result, output, grid=arguments.grid, scale=arguments.scale)
     shown = min(arguments.grid**2, len(result.filters))
     dead = int(result.dead.sum())
     print(
         f"{arguments.layer}: {len(result.filters)} filters, {arguments.steps} steps "
-        f"(preset {arguments.preset}), {dead} dead; top {shown} written to {output}"
+        f"(preset {preset}, objective {arguments.objective}), {dead} "
+        f"{'dead' if result.dead_test == 'data' else 'inactive at the start'}; "
+        f"top {shown} written to {output}"
     )
+    if not result.in_range:
+        low, high = result.input_range
+        print(
+            f"note: its pixels span [{result.image_span[0]:.3g}, {result.image_span[1]:.3g}], "
+            f"outside the model's input range [{low:g}, {high:g}]"
+        )
     return 0
 
 
@@ -291,6 +328,29 @@ def command_attribution(arguments: argparse.Namespace) -> int:
     return 0
 
 
+class _CoreChoices:
+    """The names of a table of ``core.filters`` (PRESETS, OBJECTIVES, INITS), read when asked.
+
+    Reading them imports TensorFlow, so it happens only when ``filters`` parses or shows
+    its own help, never for ``lenet-widgets --help``.
+    """
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def _names(self) -> list[str]:
+        _quiet_tensorflow()
+        from lenet_widgets.core import filters
+
+        return list(getattr(filters, self.table))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``lenet-widgets`` (no heavy imports)."""
     parser = argparse.ArgumentParser(
@@ -337,12 +397,24 @@ def build_parser() -> argparse.ArgumentParser:
     filters_parser.add_argument("--grid", type=int, default=6, help="tiles per side (default 6)")
     filters_parser.add_argument(
         "--preset",
-        choices=("chapter", "plain", "mnist", "smooth"),
-        default="chapter",
-        help="settings: the chapter's (default) or tuned regularizers for MNIST nets",
+        choices=_CoreChoices("PRESETS"),
+        metavar="PRESET",
+        default=None,
+        help="%(choices)s (default: the in-range default; chapter: the book's recipe)",
     )
     filters_parser.add_argument(
-        "--init", choices=("noise", "chapter", "grey"), default=None, help="start image"
+        "--objective",
+        choices=_CoreChoices("OBJECTIVES"),
+        metavar="OBJECTIVE",
+        default="channel",
+        help="%(choices)s: a filter's mean activation, or its centre position only",
+    )
+    filters_parser.add_argument(
+        "--init",
+        choices=_CoreChoices("INITS"),
+        metavar="INIT",
+        default=None,
+        help="start image: %(choices)s",
     )
     filters_parser.add_argument("--step-size", type=float, default=None)
     filters_parser.add_argument("--seed", type=int, default=0)

@@ -197,7 +197,9 @@ def test_cli_filters_writes_the_picture_and_reports_errors(small_lenet, tmp_path
     assert main([*argv, "--grid", "3", "--preset", "mnist"]) == 0
     with Image.open(output) as picture:
         assert picture.size == ((3 * 14 + 2 * 5) * 4,) * 2
-    assert "conv2d_1: 50 filters, 2 steps (preset mnist)" in capsys.readouterr().out
+    assert "conv2d_1: 50 filters, 2 steps (preset mnist, objective channel)" in (
+        capsys.readouterr().out
+    )
     assert main(["filters", str(model_path), "--layer", "nope", "-o", str(output)]) == 1
     error = capsys.readouterr().err.strip()
     assert error.startswith("lenet-widgets: error: layer 'nope'") and "conv2d_1" in error
@@ -233,3 +235,22 @@ def test_grid_caption_explains_tiles_dead_test_and_range():
     for text in [*artists.captions, *artists.labels]:  # Nothing cut off at the edges.
         box = text.get_window_extent(renderer)
         assert box.x0 >= 0 and box.x1 <= figure.bbox.width
+
+
+def test_cli_filters_default_objective_and_core_choices(small_lenet, tmp_path, capsys):
+    from lenet_widgets.cli import main
+    from lenet_widgets.core import save_model
+    from lenet_widgets.core.filters import DEFAULT_PRESET
+
+    model_path = save_model(small_lenet, tmp_path / "m.keras")
+    output = tmp_path / "f.png"
+    argv = ["filters", str(model_path), "--steps", "2", "-o", str(output)]
+    assert main([*argv, "--objective", "neuron"]) == 0
+    out = capsys.readouterr().out
+    assert f"(preset {DEFAULT_PRESET}, objective neuron)" in out and "note:" not in out
+    assert main([*argv, "--preset", "chapter"]) == 0
+    assert "outside the model's input range [0, 1]" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([*argv, "--objective", "pixel"])
+    error = capsys.readouterr().err
+    assert "invalid choice: 'pixel'" in error and "'neuron'" in error
