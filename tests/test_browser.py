@@ -319,7 +319,7 @@ def test_filter_sliders_change_the_picture_and_the_grid_fits_the_window(dashboar
     )
 
     grid = bs.slider(page, "grid")
-    steps = bs.slider(page, "step")
+    steps = bs.slider(page, "show step")
     last = int(float(steps.locator(".noUi-handle").first.get_attribute("aria-valuemax")))
     assert bs.slider_value(steps) == str(last), "the step slider must start at the last step"
     source = bs.image_source(image)
@@ -369,7 +369,7 @@ def test_filters_steps_control_reaches_200(dashboard):
         field_.fill("200")
         field_.press("Enter")
     page.get_by_text(re.compile(r"filters, 200 steps")).first.wait_for(timeout=300_000)
-    steps = bs.slider(page, "step")
+    steps = bs.slider(page, "show step")
     page.wait_for_function(
         "(h) => Number(h.getAttribute('aria-valuemax')) === 200",
         arg=steps.locator(".noUi-handle").first.element_handle(),
