@@ -99,8 +99,27 @@ def show_filters(
     figure = figure or _new_figure((1.2 * grid + 0.4, 1.25 * grid + 0.6))
     shown = result.steps if step is None else step
     title = f"{result.layer}: top {grid}x{grid} of {len(result.filters)} filters, step {shown}"
+    from lenet_widgets.plotting.filters import grid_caption
+
+    caption = grid_caption(
+        result.kind,
+        result.objective,
+        int(np.count_nonzero(result.dead)),
+        result.dead_test,
+        result.input_range,
+        (float(images.min()), float(images.max())),
+    )
     plot_filter_grid(
-        figure, images, activations, result.filters, result.dead, grid, sort, title=title
+        figure,
+        images,
+        activations,
+        result.filters,
+        result.dead,
+        grid,
+        sort,
+        title=title,
+        caption=caption,
+        dead_label="dead" if result.dead_test == "data" else "inactive",
     )
     return figure
 

@@ -254,3 +254,12 @@ def test_cli_filters_default_objective_and_core_choices(small_lenet, tmp_path, c
         main([*argv, "--objective", "pixel"])
     error = capsys.readouterr().err
     assert "invalid choice: 'pixel'" in error and "'neuron'" in error
+
+
+def test_show_filters_picture_says_when_pixels_left_the_range(small_lenet):
+    from lenet_widgets.filters import show_filters
+
+    texts = [text.get_text() for text in show_filters(small_lenet, "conv2d", steps=2).texts]
+    assert "pixels inside the input range [0, 1]" in texts
+    chapter = show_filters(small_lenet, "conv2d", steps=2, preset="chapter")
+    assert any("OUTSIDE the input range [0, 1]" in text.get_text() for text in chapter.texts)
