@@ -105,7 +105,7 @@ def test_filter_explorer_storm_ends_on_the_final_values(model):
         "step_size": round(factor * 1.0, 6),
         "grid": final["grid"],
         "sort": final["sort"],
-        "title": f"{final['layer']}: step {final['step']} of 4",
+        "title": f"{final['layer']}, preset mnist: step {final['step']} of 4",
     }
     shown = bytes(explorer._view.image.value)
     fresh = FilterExplorer(
