@@ -457,7 +457,9 @@ def digits_npz(digits, tmp_path_factory):
     return path
 
 
-def test_cli_attribution_writes_the_picture(saved_lenet, digits_npz, digits, tmp_path, capsys):
+def test_cli_attribution_writes_the_picture(
+    saved_lenet, digits_npz, digits, tmp_path, capsys, monkeypatch
+):
     from lenet_widgets.cli import main
 
     _, (_, y_test) = digits
@@ -470,7 +472,12 @@ def test_cli_attribution_writes_the_picture(saved_lenet, digits_npz, digits, tmp
     assert "gradcam on activation_1 for" in printed and "on one colour scale" in printed
     assert main([*arguments, "--classes", "all", "-o", str(tmp_path / "all.svg")]) == 0
     assert "for 0" in capsys.readouterr().out and (tmp_path / "all.svg").is_file()
+    # Default output name, written in the current folder (here an empty temporary one).
+    folder = tmp_path / "default"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
     assert main([*arguments, "--method", "smoothgrad", "--samples", "4", "--classes", "2,5"]) == 0
+    assert (folder / "why.png").read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(
