@@ -575,6 +575,21 @@ _OWN_CHANNEL = True
 Read when a layer's steps are first compiled; the benchmark turns it off to time the
 general path (full layer output, then a gather)."""
 _COMPILED_LOCK = threading.Lock()
+
+
+class _NoRetracingNotice:
+    """Drops TensorFlow's "triggered tf.function retracing" notice (a logging filter).
+
+    The engine compiles one small function per (model, layer, settings) on purpose and
+    caches it; TensorFlow counts traces per function body across those closures and
+    then warns about "excessive retracing" in a student's notebook cell.
+    """
+
+    def filter(self, record) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_NoRetracingNotice())
 _JIT_COMPILE = False
 """Compile the ascent loop with XLA (read when a layer's steps are first compiled)."""
 
