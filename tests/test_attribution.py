@@ -511,4 +511,4 @@ def test_cli_attribution_falls_back_offline(saved_lenet, tmp_path, monkeypatch, 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert main(["attribution", str(saved_lenet), "-o", str(tmp_path / "why.png")]) == 0
     captured = capsys.readouterr()
-    assert "data: scikit-learn digits" in captured.out and "using scikit-learn" in captured.err
+    assert "data: packaged 8x8 digits" in captured.out and "using the packaged" in captured.err

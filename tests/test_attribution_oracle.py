@@ -31,7 +31,7 @@ DIGITS = range(4)
 
 @pytest.fixture(scope="module")
 def setup():
-    """A fixed-seed LeNet trained on scikit-learn's real digits, its test digits, a peer copy."""
+    """A fixed-seed LeNet trained on the packaged real 8x8 digits, its test digits, a peer copy."""
     (x_train, y_train), (x_test, _) = load_fallback_digits()
     keras.utils.set_random_seed(0)
     model = build_lenet()

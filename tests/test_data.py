@@ -86,6 +86,32 @@ def test_offline_variable_skips_the_download(no_sources, monkeypatch, capsys):
     assert "turned off" in capsys.readouterr().err
 
 
+# SHA-256 of the fallback's four arrays as scikit-learn's load_digits gave them before the
+# digits were packaged (x_train, y_train, x_test, y_test, in that order, C order bytes).
+FALLBACK_SHA256 = "7d54618f0dff69c8f36d25a225718173b25664758eeddbf1af79f475aead3f0e"
+
+
+def test_fallback_digits_are_the_same_without_scikit_learn():
+    import subprocess
+    import sys
+
+    # A fresh interpreter in which scikit-learn cannot be imported at all.
+    code = (
+        "import sys, hashlib, numpy as np; sys.modules['sklearn'] = None\n"
+        "from lenet_widgets.core.data import load_fallback_digits\n"
+        "(a, b), (c, d) = load_fallback_digits(); h = hashlib.sha256()\n"
+        "[h.update(np.ascontiguousarray(x).tobytes()) for x in (a, b, c, d)]\n"
+        "print(h.hexdigest(), a.shape, c.shape, sorted(set(b.tolist())))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    digest, *rest = result.stdout.split(maxsplit=1)
+    assert digest == FALLBACK_SHA256, result.stdout
+    assert "(1500, 28, 28) (297, 28, 28) [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" in rest[0]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

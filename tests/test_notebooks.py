@@ -83,7 +83,7 @@ WARNING_TEXT = re.compile(
 
 
 # Without real MNIST (fast mode on a machine without the file), the data loader says on
-# stderr, on purpose, that it fell back to scikit-learn's digits: the one line allowed then.
+# stderr, on purpose, that it fell back to the packaged 8x8 digits: the one line allowed then.
 NO_MNIST_NOTICE = re.compile(r"\Alenet_widgets: MNIST not found[^\n]*\n?\Z")
 
 
@@ -179,7 +179,9 @@ def test_the_stderr_check_catches_what_students_saw():
         assert _stderr_outputs(notebook), text
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.98\n")]
     assert not _stderr_outputs(nbformat.v4.new_notebook(cells=[cell]))
-    notice = "lenet_widgets: MNIST not found and the download failed; using scikit-learn's digits\n"
+    notice = (
+        "lenet_widgets: MNIST not found and the download failed; using the packaged 8x8 digits\n"
+    )
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=notice)]
     notebook = nbformat.v4.new_notebook(cells=[cell])
     assert _stderr_outputs(notebook)  # With real MNIST expected, even this line fails.

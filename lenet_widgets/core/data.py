@@ -3,8 +3,9 @@
 ``load_mnist`` returns uint8 arrays shaped like ``keras.datasets.mnist.load_data()``.
 It looks, in order, at an explicit path, the ``LENET_WIDGETS_MNIST`` variable,
 Keras' cache file and Keras' download. When none of those works it falls back
-to scikit-learn's 1,797 real 8x8 handwritten digits, enlarged to MNIST's 28x28
-layout, and says so in one line.
+to 1,797 real 8x8 handwritten digits shipped with the package (UCI's "Optical
+Recognition of Handwritten Digits", the set scikit-learn calls ``load_digits``),
+enlarged to MNIST's 28x28 layout, and says so in one line.
 
 Images enter the models through one rule (``prepare_images``), the same for
 training, evaluation, feature maps and dataset examples:
@@ -55,7 +56,16 @@ INPUT_RANGE = (0.0, 1.0)
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 FALLBACK_TEST_SIZE = 297
-"""The scikit-learn fallback keeps 1,500 digits for training and 297 for testing."""
+"""The fallback digits: 1,500 for training and 297 for testing."""
+
+FALLBACK_FILE = Path(__file__).with_name("digits_8x8.npz")
+"""The fallback's 1,797 digits: ``images`` (N, 8, 8) uint8 in 0..16 and ``labels`` (N,) uint8.
+
+UCI Machine Learning Repository, "Optical Recognition of Handwritten Digits"
+(E. Alpaydin, C. Kaynak, 1998; CC BY 4.0), test set, the copy scikit-learn ships
+as ``load_digits``. Stored here (45 KB) so the package does not need scikit-learn:
+when scikit-learn is installed, Keras imports it at start-up (about 60 MB of
+memory and 1 s in every kernel)."""
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -71,7 +81,7 @@ class Dataset:
     Attributes:
         x_train, y_train, x_test, y_test: uint8 images (N, 28, 28) and labels (N,).
         source: human-readable origin, e.g. ``"file /data/mnist.npz"``.
-        is_fallback: True when the scikit-learn digits replaced MNIST.
+        is_fallback: True when the packaged 8x8 digits replaced MNIST.
     """
 
     x_train: np.ndarray
@@ -151,22 +161,22 @@ def _download_with_keras() -> Arrays:
 
 
 def load_fallback_digits() -> Arrays:
-    """Scikit-learn's real 8x8 digits, enlarged to MNIST's 28x28 layout, fixed split.
+    """The packaged real 8x8 digits (``FALLBACK_FILE``), enlarged to MNIST's 28x28 layout.
 
     Each 8x8 digit (values 0..16) is resized to 20x20 and centred in a 28x28
     frame, as MNIST centres its digits, then scaled to uint8 0..255. The split is
     a fixed permutation: 1,500 train and 297 test images.
     """
     from PIL import Image
-    from sklearn.datasets import load_digits
 
-    digits = load_digits()
-    small = (digits.images / 16.0 * 255.0).clip(0, 255).astype(np.uint8)
+    with np.load(FALLBACK_FILE) as stored:
+        digits, labels = stored["images"], stored["labels"]
+    small = (digits / 16.0 * 255.0).clip(0, 255).astype(np.uint8)
     images = np.zeros((len(small), 28, 28), dtype=np.uint8)
     for index, image in enumerate(small):
         resized = Image.fromarray(image).resize((20, 20), Image.Resampling.BILINEAR)
         images[index, 4:24, 4:24] = np.asarray(resized)
-    labels = digits.target.astype(np.uint8)
+    labels = labels.astype(np.uint8)
     order = np.random.default_rng(0).permutation(len(images))
     test, train = order[:FALLBACK_TEST_SIZE], order[FALLBACK_TEST_SIZE:]
     return (images[train], labels[train]), (images[test], labels[test])
@@ -213,13 +223,13 @@ def load_dataset(path: str | Path | None = None, *, download: bool | None = None
         except Exception as error:  # Any network or file failure means: offline.
             reason = f"the download failed ({type(error).__name__})"
     print(
-        f"lenet_widgets: MNIST not found and {reason}; using scikit-learn's 1,797 "
-        f"8x8 digits enlarged to 28x28 instead. To use MNIST, set {config.MNIST_VARIABLE}="
+        f"lenet_widgets: MNIST not found and {reason}; using the packaged 1,797 "
+        f"real 8x8 digits enlarged to 28x28 instead. To use MNIST, set {config.MNIST_VARIABLE}="
         "/path/to/mnist.npz or pass load_mnist(path=...).",
         file=sys.stderr,
     )
     return Dataset(
-        *_flatten(load_fallback_digits()), source="scikit-learn digits", is_fallback=True
+        *_flatten(load_fallback_digits()), source="packaged 8x8 digits", is_fallback=True
     )
 
 
