@@ -16,6 +16,7 @@ from pathlib import Path
 __all__ = [
     "BINDER_MEMORY_VARIABLE",
     "FAST_VARIABLE",
+    "MALLOC_ARENA_VARIABLE",
     "MNIST_VARIABLE",
     "OFFLINE_VARIABLE",
     "REMOTE_VARIABLE",
@@ -25,6 +26,7 @@ __all__ = [
     "cpu_quota",
     "fast_mode",
     "keras_cache_dir",
+    "malloc_arenas",
     "memory_limit_bytes",
     "memory_used_bytes",
     "mnist_path_from_environment",
@@ -59,6 +61,9 @@ THREADS_VARIABLE = "LENET_WIDGETS_THREADS"
 
 TF_LOG_LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
 """TensorFlow's own log level; set to 2 on import unless the user chose one."""
+
+MALLOC_ARENA_VARIABLE = "MALLOC_ARENA_MAX"
+"""glibc's own knob: when set, glibc already applied it and lenet_widgets leaves malloc alone."""
 
 BINDER_MEMORY_VARIABLE = "MEM_LIMIT"
 """Memory limit in bytes that JupyterHub's spawners (and so mybinder.org) put in the environment."""
@@ -398,3 +403,29 @@ def thread_count(
     if override is not None:
         return override
     return usable_cpus(root, proc_cgroup=proc_cgroup, affinity=affinity)
+
+
+def malloc_arenas(
+    environ: Mapping[str, str] | None = None, threads: int | None = None
+) -> int | None:
+    """How many malloc arenas glibc may create in this process, or None to leave glibc alone.
+
+    glibc gives each thread that meets a locked arena a new one, up to 8 per core; a
+    TensorFlow kernel's pool threads then each keep freed memory in their own arena
+    (measured on this project's dashboard: about 30 MB more at the training peak than with
+    2 arenas, same speed). The limit is the thread pools' size, at least 2. None when the
+    user set glibc's own ``MALLOC_ARENA_MAX`` (glibc applied it at start-up).
+
+    Args:
+        environ: the environment to read (default ``os.environ``).
+        threads: the thread pools' size (default :func:`thread_count`).
+    """
+    env = os.environ if environ is None else environ
+    if env.get(MALLOC_ARENA_VARIABLE, "").strip():
+        return None
+    if threads is None:
+        try:
+            threads = thread_count(environ=env)
+        except ValueError:  # A bad LENET_WIDGETS_THREADS is reported where the pools are sized.
+            threads = usable_cpus()
+    return max(2, int(threads))

@@ -118,3 +118,16 @@ def test_bad_threads_variable_says_what_was_found(value):
 def test_parse_size_rejects_what_is_not_a_size():
     with pytest.raises(ValueError, match="'12 apples' is not a size"):
         config.parse_size("12 apples")
+
+
+@pytest.mark.parametrize(
+    ("environ", "threads", "expected"),
+    [
+        ({}, 1, 2),  # At least 2 arenas, even for one thread.
+        ({}, 6, 6),
+        ({"LENET_WIDGETS_THREADS": "4"}, None, 4),
+        ({"MALLOC_ARENA_MAX": "3"}, 8, None),  # glibc applied the user's own choice.
+    ],
+)
+def test_malloc_arenas_follow_the_pools(environ, threads, expected):
+    assert config.malloc_arenas(environ, threads=threads) == expected

@@ -163,3 +163,16 @@ def test_a_jupyter_kernel_shows_no_stderr():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_malloc_arenas_are_capped_at_import_and_freed_memory_released():
+    code = (
+        "import lenet_widgets\n"
+        "from lenet_widgets.core import runtime\n"
+        "print(runtime._state['arenas'], runtime.release_free_memory() in (True, False))\n"
+    )
+    result = _run(code, LENET_WIDGETS_THREADS="3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "True"]
+    result = _run(code, LENET_WIDGETS_THREADS="3", MALLOC_ARENA_MAX="1")
+    assert result.stdout.split() == ["0", "True"]  # The user's glibc setting is left alone.

@@ -28,6 +28,7 @@ from lenet_widgets.core.model import (
     metadata,
     set_metadata,
 )
+from lenet_widgets.core.runtime import release_free_memory
 
 __all__ = [
     "EVALUATION_BATCH_SIZE",
@@ -179,15 +180,20 @@ def train(
     batches.reshuffle(seed)
     start = epochs_trained(model)
     steps_before = optimizer_steps(model)
-    history = model.fit(
-        batches,
-        epochs=start + int(epochs),
-        initial_epoch=start,
-        validation_data=validation,
-        callbacks=list(callbacks),
-        verbose=verbose,
-        shuffle=False,  # ImageBatches shuffles the images themselves at every epoch.
-    )
+    try:
+        history = model.fit(
+            batches,
+            epochs=start + int(epochs),
+            initial_epoch=start,
+            validation_data=validation,
+            callbacks=list(callbacks),
+            verbose=verbose,
+            shuffle=False,  # ImageBatches shuffles the images themselves at every epoch.
+        )
+    finally:
+        # The run's temporary buffers are freed now; hand their pages back to the system
+        # (a kernel otherwise stays at its training peak; see docs/classroom.md).
+        release_free_memory()
     # A stopped epoch counts its fraction (1.2 epochs), not as a whole one.
     set_metadata(model, epochs_trained=epochs_after_fit(model, history, steps_before))
     return history
