@@ -24,12 +24,13 @@ output rendered at ``DENSITY`` times the wanted dpi).
 
 from __future__ import annotations
 
-import io
 import struct
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from lenet_widgets.plotting.figure import figure_png
 
 __all__ = ["DENSITY", "FigureView", "png_size", "show_picture"]
 
@@ -132,9 +133,7 @@ class FigureView:
 
     def render(self) -> bytes:
         """The figure as PNG bytes at ``density`` times its dpi, without showing it."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi * self.density)
-        return buffer.getvalue()
+        return figure_png(self.figure, dpi=self.figure.dpi * self.density, tight=False)
 
     def refresh(self) -> bytes:
         """Render the figure to PNG and show it at its logical size; return the PNG bytes."""

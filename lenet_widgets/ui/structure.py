@@ -12,7 +12,6 @@ appear in the status line; the panel stays usable.
 from __future__ import annotations
 
 import html
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from matplotlib.figure import Figure
 
 from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.core.structure import model_graph
+from lenet_widgets.plotting.figure import figure_png
 from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_model
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
@@ -54,9 +54,7 @@ PICTURE_WIDTH_PX = 900
 def _png(figure: Figure | None) -> bytes:
     if figure is None:
         return b""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.get_dpi() * DENSITY)  # Crisp on 2x screens.
-    return buffer.getvalue()
+    return figure_png(figure, dpi=figure.get_dpi() * DENSITY, tight=False)  # Crisp on 2x.
 
 
 class StructurePanel(widgets.VBox):
