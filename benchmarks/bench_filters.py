@@ -16,10 +16,17 @@ Run: ``.venv/bin/python benchmarks/bench_filters.py``. Uses an untrained LeNet
     layer it computes only each image's own channel, less work than the floor) and
     on its general path (the full layer output, then a gather, as for other layers);
 (c) FilterExplorer: steps or grid change -> new picture; layer change -> new result.
+
+Every timed section of either side starts after ``gc.collect()`` (as ``timeit`` does):
+the chapter port leaves ~50 traced ``tf.function`` objects behind, and the engine run
+right after it otherwise pays for collecting them (0.2 s instead of 0.1 s). The load
+average is printed at the start and at the end: figures from a busy machine are slower.
 """
 
 from __future__ import annotations
 
+import gc
+import os
 import statistics
 import time
 
@@ -40,6 +47,8 @@ __all__ = ["chapter_port", "compute_floor", "main"]
 LAYER = "conv2d_1"
 FILTERS = 50
 STEPS = 20
+REPEATS = 5
+"""Runs of each side in (a) and (b); the figures are their medians."""
 
 
 def chapter_port(model: keras.Model, layer: str = LAYER, steps: int = STEPS) -> list[int]:
@@ -90,6 +99,7 @@ def compute_floor(
 
     images = tf.constant(np.random.random((FILTERS, 28, 28, 1)).astype(np.float32))
     forward_backward(images)  # Trace once.
+    gc.collect()
     start = time.perf_counter()
     for _ in range(steps):
         for tensor in forward_backward(images):
@@ -98,41 +108,52 @@ def compute_floor(
 
 
 def _timed(function, repeat: int) -> float:
+    """Median seconds of ``repeat`` calls, each after ``gc.collect()``."""
     times = []
     for _ in range(repeat):
+        gc.collect()
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
+def _load() -> str:
+    """The machine's load average (1, 5, 15 minutes), as ``uptime`` prints it."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     """Print the figures."""
+    print(f"load average at start: {_load()}")
     print(f"LeNet (untrained, 28x28x1), layer {LAYER}: {FILTERS} filters x {STEPS} steps")
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, CPU\n")
 
-    # (a) chapter port vs engine: the port runs 3 times, each followed by 3 warm engine
-    # runs (same machine state); ratios of the medians. Tracing included in the port.
+    # (a) chapter port vs engine: the port runs REPEATS times, each followed by REPEATS
+    # warm engine runs (same machine state); ratios of the medians. Tracing included in
+    # the port.
     keras.utils.set_random_seed(0)
     fresh = build_lenet(compile=False)
     # The chapter's recipe (start, step, no clipping): the same work as the port.
     request = {"steps": STEPS, "preset": "chapter"}
+    gc.collect()
     start = time.perf_counter()
     maximize_filters(fresh, LAYER, **request)
     engine_cold = time.perf_counter() - start
     chapter_runs, engine_runs = [], []
-    for _ in range(3):
+    for _ in range(REPEATS):
         keras.utils.set_random_seed(0)  # The same model and start noise each time.
         port_model = build_lenet(compile=False)
+        gc.collect()
         start = time.perf_counter()
         kept = chapter_port(port_model)
         chapter_runs.append(time.perf_counter() - start)
-        engine_runs.append(_timed(lambda: maximize_filters(fresh, LAYER, **request), 3))
+        engine_runs.append(_timed(lambda: maximize_filters(fresh, LAYER, **request), REPEATS))
     chapter_seconds = statistics.median(chapter_runs)
     engine_warm = statistics.median(engine_runs)
     print("(a) chapter's per-filter loop vs batched engine")
     print(
-        f"    chapter port:   {chapter_seconds:7.3f} s  (median of 3; kept {len(kept)} of "
+        f"    chapter port:   {chapter_seconds:7.3f} s  (median of {REPEATS}; kept {len(kept)} of "
         f"{FILTERS} filters)"
     )
     print(f"    engine, first:  {engine_cold:7.3f} s  (tracing included)  ->", end=" ")
@@ -140,7 +161,7 @@ def main() -> None:
     print(f"    engine, warm:   {engine_warm:7.3f} s                      ->", end=" ")
     print(f"{chapter_seconds / engine_warm:5.1f}x faster   (target >= 30x)\n")
 
-    # (b) compute floor, medians of 5, interleaved with the engine (same machine state).
+    # (b) compute floor, medians of REPEATS, interleaved with the engine (same machine state).
     # The engine's default path computes only each image's own channel of a plain Conv2D
     # layer; the general path (the full layer output, then a gather) is timed too.
     core_filters._OWN_CHANNEL = False
@@ -148,7 +169,7 @@ def main() -> None:
     maximize_filters(general, LAYER, **request)  # Trace once.
     core_filters._OWN_CHANNEL = True
     floors, gradient_only, engine_runs, general_runs = [], [], [], []
-    for _ in range(5):
+    for _ in range(REPEATS):
         floors.append(compute_floor(fresh))
         gradient_only.append(compute_floor(fresh, with_loss=False))
         engine_runs.append(_timed(lambda: maximize_filters(fresh, LAYER, **request), 1))
@@ -195,6 +216,7 @@ def main() -> None:
     print(f"    grid change  -> new picture: median {1000 * grid_median:6.1f} ms (target < 100)")
     print(f"    layer change, {FILTERS} filters x {STEPS} steps: median", end=" ")
     print(f"{layer_median:.3f} s (target < 1 s)")
+    print(f"\nload average at end: {_load()}")
 
 
 if __name__ == "__main__":
