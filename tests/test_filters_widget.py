@@ -322,3 +322,58 @@ def test_default_preset_objective_and_words(model):
     assert not explorer.result.in_range
     assert "OUTSIDE the input range" in explorer._artists.captions[2].get_text()
     assert "left the input range" in explorer._status.value
+
+
+def _dense_model():
+    """4x4 -> Dense(3, relu): unit 0 fires only on a bright first pixel (zero at the grey
+    start and no gradient: inactive at the start), unit 1 never (dead), unit 2 always."""
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="relu", name="d"),
+        ]
+    )
+    kernel = np.zeros((16, 3), np.float32)
+    kernel[0, 0] = 1.0
+    kernel[:, 2] = 0.1
+    model.get_layer("d").set_weights([kernel, np.array([-0.9, -1.0, 0.0], np.float32)])
+    return model
+
+
+def _dead_explorer(model, **kwargs):
+    return FilterExplorer(model, layer="d", max_steps=5, grid=2, background=False, **kwargs)
+
+
+def _captions(explorer):
+    return [text.get_text() for text in explorer._artists.captions]
+
+
+def test_dead_tiles_are_tested_on_the_given_test_images(monkeypatch, model):
+    images = np.zeros((3, 4, 4), np.uint8)
+    images[1, 0, 0] = 255  # The second test digit fires unit 0.
+    explorer = _dead_explorer(_dense_model(), images=images)
+    assert explorer.result.dead_test == "data"
+    assert explorer.result.dead.tolist() == [False, True, False]
+    labels = [label.get_text() for label in explorer._artists.labels]
+    assert "#1 dead" in labels and not any("inactive" in label for label in labels)
+    assert "dead (red): never active on 3 test images (1)" in _captions(explorer)
+    assert "1 dead on 3 test images" in explorer._status.value
+
+    # A bounded sample: only the first DEAD_TEST_IMAGES digits are tried.
+    monkeypatch.setattr("lenet_widgets.ui.filters.DEAD_TEST_IMAGES", 1)
+    first_only = _dead_explorer(_dense_model(), images=images)
+    assert first_only.result.dead.tolist() == [True, True, False]
+    assert "dead (red): never active on 1 test image (2)" in _captions(first_only)
+
+    # Without images a red tile only means inactive at the start, and says so.
+    plain = _dead_explorer(_dense_model())
+    assert plain.result.dead_test == "start"
+    assert plain.result.dead.tolist() == [True, True, False]
+    assert any(text.startswith("inactive (red): zero at the start") for text in _captions(plain))
+    assert "2 inactive at the start" in plain._status.value
+
+    # Images the model cannot take (4x4 digits, a 12x12 model): the start test, no error.
+    other = FilterExplorer(model, max_steps=2, grid=2, images=images, background=False)
+    assert other.result is not None and other.result.dead_test == "start"
+    assert "error" not in other._status.value

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from lenet_widgets.text import plural
+
 __all__ = [
     "DEAD_COLOR",
     "OUT_OF_RANGE_COLOR",
@@ -257,7 +259,7 @@ def grid_caption(
         meaning = "#filter, its mean activation for the image shown"
     lines = [(f"tile caption: {meaning}", CAPTION_COLOR)]
     if dead_test == "data":
-        digits = "the test images" if data_count is None else f"{data_count:,} test images"
+        digits = "the test images" if data_count is None else plural(data_count, "test image")
         lines.append((f"dead (red): never active on {digits} ({dead_count})", CAPTION_COLOR))
     else:
         lines.append(

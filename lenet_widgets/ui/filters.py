@@ -13,6 +13,13 @@ beside the test images that activate it most. Those are computed once per
 (weights, layer), in the background like the rest, and redrawn from the cache
 when the step, grid or sort order moves. Off by default: nothing is computed
 until it is switched on.
+
+Given test ``images``, they also decide which tiles are *dead*: the first
+``DEAD_TEST_IMAGES`` of them go to the engine (``maximize_filters(..., data=...)``), so
+a tile is marked dead only when none of those digits (nor its optimized image) makes
+the filter positive anywhere; the caption says how many digits were used. Without
+images (or with images the model cannot take) a red tile only means *inactive at the
+start*: zero at the start image, which a real digit may still fire.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import numpy as np
 import traitlets
 
 from lenet_widgets.core import filters as core_filters
-from lenet_widgets.core.data import with_channel_axis
+from lenet_widgets.core.data import DataError, with_channel_axis
 from lenet_widgets.core.filters import (
     DEFAULT_PRESET,
     MAX_STEPS,
@@ -75,6 +82,10 @@ EXAMPLE_COUNT = 6
 EXAMPLE_ROWS = 6
 """At most this many filters (the grid's first row) in the dataset examples picture."""
 
+DEAD_TEST_IMAGES = 1000
+"""At most this many of the given test images (the first ones) decide whether a filter is
+dead: enough digits to fire any filter a digit can fire, few enough to cost ~0.1 s."""
+
 
 class FilterExplorer(widgets.VBox):
     """Activation maximization of a layer's filters, explored with sliders.
@@ -88,7 +99,9 @@ class FilterExplorer(widgets.VBox):
         max_filters: at most this many filters are optimized (the first ones of the layer).
         background: compute in a thread (``False``: compute before returning, e.g. scripts).
         images: optional test images ``(N, H, W)`` uint8 or ``(N, H, W, C)``; enables the
-            "dataset examples" toggle (the test images that activate each filter most).
+            "dataset examples" toggle (the test images that activate each filter most), and
+            the first ``DEAD_TEST_IMAGES`` of them decide which filters are dead (none of
+            them makes the filter positive anywhere) instead of "inactive at the start".
         labels: optional ``(N,)`` labels of ``images``, shown above the examples.
 
     Public traits: ``model`` (setting it recomputes). ``refresh()`` recomputes if the
@@ -384,6 +397,7 @@ class FilterExplorer(widgets.VBox):
             arguments = preset_arguments(preset, model)
             arguments["step_size"] *= factor
             count = min(filter_count(model, layer), self._max_filters)
+            data = self._dead_test_data(model)
             self.engine_calls += 1
             # Looked up on the module at call time, so tests can count or slow the calls.
             result = core_filters.maximize_filters(
@@ -397,6 +411,7 @@ class FilterExplorer(widgets.VBox):
                 preset=preset,
                 objective=objective,
                 step_size=arguments["step_size"],
+                data=data,
             )
         except FilterSearchCancelledError:
             return
@@ -411,6 +426,26 @@ class FilterExplorer(widgets.VBox):
         self._cache.put(key, result)
         self._accept(request_id, result, key)
 
+    def _dead_test_data(self, model: Any) -> np.ndarray | None:
+        """The first ``DEAD_TEST_IMAGES`` test images in the model's input range, for the
+        engine's "dead" test; None without images or when the model cannot take them
+        (another input shape, unusable pixels): red tiles then mean inactive at the start."""
+        if self._prepared is None:
+            return None
+        sample = self._prepared[:DEAD_TEST_IMAGES]
+        if sample.shape[1:] != tuple(model.inputs[0].shape[1:]):
+            return None
+        try:
+            return prepare_for_model(model, sample)
+        except DataError:
+            return None
+
+    def _dead_test_count(self, result: FilterResult) -> int | None:
+        """How many test images decided ``result.dead`` (None: the start-image test)."""
+        if result.dead_test != "data" or self._prepared is None:
+            return None
+        return min(len(self._prepared), DEAD_TEST_IMAGES)
+
     def _accept(self, request_id: int, result: FilterResult, key: tuple) -> None:
         with self._draw_lock:
             if request_id != self._request_id:
@@ -422,7 +457,10 @@ class FilterExplorer(widgets.VBox):
         self._progress.bar_style = "success"
         count = len(result.filters)
         dead = int(np.count_nonzero(result.dead))
-        word = "dead" if result.dead_test == "data" else "inactive at the start"
+        tested = self._dead_test_count(result)
+        word = (
+            "inactive at the start" if tested is None else f"dead on {plural(tested, 'test image')}"
+        )
         message = (
             f"{result.layer} ({result.objective if result.kind == 'channel' else result.kind}): "
             f"{plural(count, 'filter')}, "
@@ -467,6 +505,7 @@ class FilterExplorer(widgets.VBox):
                 result.dead_test,
                 result.input_range,
                 (float(images.min()), float(images.max())),
+                self._dead_test_count(result),
             )
             dead_label = "dead" if result.dead_test == "data" else "inactive"
             if self._artists is None or self._artists.grid != grid:
