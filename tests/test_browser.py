@@ -359,6 +359,7 @@ def _steps_control(page: Any) -> Any:
 def test_filters_steps_control_reaches_200(dashboard):
     page = dashboard.page
     bs.tab(page, "Filters")
+    image, before = _first_picture(page, "lenet-filter-grid")
     control = _steps_control(page)
     control.wait_for(timeout=10_000)
     choice = control.locator("select")
@@ -381,6 +382,8 @@ def test_filters_steps_control_reaches_200(dashboard):
         arg=steps.locator(".noUi-handle").first.element_handle(),
         timeout=60_000,
     )
+    # The status and the slider arrive before the new picture: never shoot the old one.
+    bs.wait_for_new_image(image, before, timeout=120)
     dashboard.shot("filters")  # The README shows the trained filters after 200 steps.
 
 
