@@ -7,8 +7,11 @@ neither Keras nor a renderer.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +231,17 @@ def test_the_layout_is_plain_frozen_data():
 def test_an_empty_graph_is_refused_with_its_name():
     with pytest.raises(ValueError, match="'empty' has no layers"):
         layout_graph(ModelGraph("empty", "Sequential", (), ()), ALL_TEXT, "TB", INF, measure)
+
+
+@pytest.mark.parametrize("name", ["boxes", "layout", "arrows"])
+def test_the_layout_modules_draw_nothing(name):
+    module = importlib.import_module(f"lenet_widgets.plotting.structure.{name}")
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {found for found in imported if found.split(".")[0] == "matplotlib"}
