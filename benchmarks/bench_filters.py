@@ -38,7 +38,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from lenet_widgets.core import filters as core_filters  # noqa: E402
+from lenet_widgets.core.filters import compiled as filters_compiled  # noqa: E402
 from lenet_widgets.core.filters import maximize_filters  # noqa: E402
 from lenet_widgets.core.model import build_lenet  # noqa: E402
 
@@ -164,10 +164,10 @@ def main() -> None:
     # (b) compute floor, medians of REPEATS, interleaved with the engine (same machine state).
     # The engine's default path computes only each image's own channel of a plain Conv2D
     # layer; the general path (the full layer output, then a gather) is timed too.
-    core_filters._OWN_CHANNEL = False
+    filters_compiled._OWN_CHANNEL = False
     general = build_lenet(compile=False)
     maximize_filters(general, LAYER, **request)  # Trace once.
-    core_filters._OWN_CHANNEL = True
+    filters_compiled._OWN_CHANNEL = True
     floors, gradient_only, engine_runs, general_runs = [], [], [], []
     for _ in range(REPEATS):
         floors.append(compute_floor(fresh))

@@ -23,6 +23,7 @@ from lenet_widgets.core.filters import (
     top_activating_examples,
     visualizable_layers,
 )
+from lenet_widgets.core.filters import layers as filter_layers
 from lenet_widgets.core.model import set_metadata
 
 layers = keras.layers
@@ -403,7 +404,7 @@ def test_own_channel_convolution_equals_the_per_filter_reference(options):
             layers.Conv2D(6, 3, bias_initializer="glorot_uniform", name="target", **options),
         ]
     )
-    assert core_filters._build_own_channel(model, "target") is not None
+    assert filter_layers._build_own_channel(model, "target") is not None
     result = maximize_filters(model, "target", filters=[5, 0, 3], steps=4, step_size=0.1, seed=2)
     images, activations = reference_per_filter(model, "target", [5, 0, 3], 4, 0.1, 2)
     np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)
@@ -423,7 +424,7 @@ def test_other_layers_use_the_full_output_and_a_gather():
         ]
     )
     for name in ("grouped", "depthwise", "dilated", "softmax_conv", "dense"):
-        assert core_filters._build_own_channel(model, name) is None
+        assert filter_layers._build_own_channel(model, name) is None
     result = maximize_filters(model, "grouped", steps=2, step_size=0.1)
     images, activations = reference_per_filter(model, "grouped", range(4), 2, 0.1, 0)
     np.testing.assert_allclose(result.images, images, rtol=1e-4, atol=1e-5)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lenet_widgets.core import filters as core_filters
+from lenet_widgets.core.filters import compiled as filters_compiled
 from lenet_widgets.core.filters import initial_images, maximize_filters
 
 vis = pytest.importorskip(
@@ -90,8 +90,8 @@ def _centre_neuron(outputs, chosen):
 def test_plain_ascent_equals_tf_keras_vis_sgd_with_rms_normalised_gradient(
     small_lenet, monkeypatch, own_channel
 ):
-    monkeypatch.setattr(core_filters, "_OWN_CHANNEL", own_channel)
-    monkeypatch.setattr(core_filters, "_COMPILED", type(core_filters._COMPILED)())
+    monkeypatch.setattr(filters_compiled, "_OWN_CHANNEL", own_channel)
+    monkeypatch.setattr(filters_compiled, "_COMPILED", type(filters_compiled._COMPILED)())
     filters = [0, 3, 5]
     ours = maximize_filters(
         small_lenet, "conv2d_1", filters, steps=STEPS, step_size=STEP_SIZE, preset=None

@@ -32,8 +32,9 @@ print('ok')
 
 
 def modules_of(package):
+    """The package and every module below it, subpackages (``core/filters/``) included."""
     return [package.__name__] + [
-        f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+        info.name for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
     ]
 
 
@@ -62,6 +63,7 @@ def imports_in_source(modules):
 def test_core_works_with_ipywidgets_and_matplotlib_blocked():
     modules = modules_of(lenet_widgets.core)
     assert "lenet_widgets.core.persistence" in modules
+    assert "lenet_widgets.core.filters.engine" in modules
     result = import_with_blocked(modules, ("ipywidgets", "matplotlib"))
     assert result.returncode == 0, result.stderr[-2000:]
     found = imports_in_source(modules)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from lenet_widgets.core.checks import check_integer
 from lenet_widgets.text import plural
 
 __all__ = [
@@ -64,9 +65,8 @@ def deprocess_image(image: np.ndarray) -> np.ndarray:
 
 
 def _check_grid(grid: int) -> int:
-    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 1:
-        raise ValueError(f"grid is {grid!r}; expected an integer >= 1 (tiles per side).")
-    return int(grid)
+    """``grid`` (tiles per side) as an int >= 1, else ``ValueError``."""
+    return check_integer("grid", grid, 1, hint=" (tiles per side)")
 
 
 def grid_order(
@@ -122,8 +122,7 @@ def stitch_filters(
         raise ValueError(
             f"images have shape {images.shape}; expected (F, height, width, channels)."
         )
-    if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or margin < 0:
-        raise ValueError(f"margin is {margin!r}; expected an integer >= 0.")
+    check_integer("margin", margin, 0)
     count, height, width, channels = images.shape
     if activations is None:
         order = (
@@ -147,8 +146,7 @@ def save_stitched(path: str | Path, stitched: np.ndarray, scale: int = 4) -> Pat
     """Save a stitched picture as PNG, enlarged ``scale`` times with sharp pixels."""
     from PIL import Image
 
-    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-        raise ValueError(f"scale is {scale!r}; expected an integer >= 1.")
+    scale = check_integer("scale", scale, 1)
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"output {path} should end in .png; expected e.g. lenet_filters_6x6.png.")
