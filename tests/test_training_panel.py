@@ -14,6 +14,7 @@ import pytest
 
 from lenet_widgets import config
 from lenet_widgets.core import training as core_training
+from lenet_widgets.core import training_monitor as core_monitor
 from lenet_widgets.core.data import Dataset
 from lenet_widgets.core.model import build_lenet, epochs_trained
 from lenet_widgets.core.training import TrainingMonitor, epochs_done, train
@@ -148,14 +149,14 @@ def test_stop_mid_run_never_validates_and_counts_the_fraction(panel, model, monk
 
 def test_stop_during_validation_abandons_it(panel, model, monkeypatch):
     batches = []
-    real = core_training._ValidationWatcher.on_test_batch_end
+    real = core_monitor._ValidationWatcher.on_test_batch_end
 
     def watched(self, batch, logs=None):
         batches.append(batch)
         panel.stop()  # Pressed while the first test batch is evaluated.
         real(self, batch, logs)
 
-    monkeypatch.setattr(core_training._ValidationWatcher, "on_test_batch_end", watched)
+    monkeypatch.setattr(core_monitor._ValidationWatcher, "on_test_batch_end", watched)
     x_test, y_test = panel.monitor.validation_data
     panel.monitor.validation_data = (np.repeat(x_test, 6, axis=0), np.repeat(y_test, 6))
     panel._epochs.value = 3

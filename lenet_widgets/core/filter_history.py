@@ -21,7 +21,7 @@ from lenet_widgets.core.filters import (
     preset_arguments,
     visualizable_layers,
 )
-from lenet_widgets.core.training import epochs_done, tidy_epochs
+from lenet_widgets.core.training_epochs import epochs_done, tidy_epochs
 
 __all__ = ["FilterHistoryRecorder", "FilterSnapshot"]
 

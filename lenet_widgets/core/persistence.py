@@ -49,7 +49,7 @@ import keras
 import numpy as np
 
 from lenet_widgets.core.model import build_lenet, check_finite_weights, metadata, set_metadata
-from lenet_widgets.core.training import epochs_done, tidy_epochs
+from lenet_widgets.core.training_epochs import epochs_done, tidy_epochs
 
 __all__ = [
     "FORMATS",
