@@ -25,19 +25,17 @@ Keras' messages about formats the project writes on purpose (the HDF5 "legacy"
 notice, unbuilt compiled metrics after an ``.h5`` load, skipped optimizer
 variables of a weights-only file) are not shown: the docs and notebooks say it.
 
-Two Keras 3.15 defects of the legacy ``.h5`` path are worked around here, and
-only here (``_save_legacy_h5`` and ``_restore_legacy_optimizer``).
+Two Keras 3.15 defects of the legacy ``.h5`` path are worked around in
+``core.persistence_legacy_h5``, and only there. The file checks and errors live in
+``core.persistence_files`` (re-exported here), the atomic replacement in
+``core.persistence_atomic``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import logging
-import os
-import secrets
-import stat
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -46,9 +44,19 @@ from typing import Any
 
 import h5py
 import keras
-import numpy as np
 
 from lenet_widgets.core.model import build_lenet, check_finite_weights, metadata, set_metadata
+from lenet_widgets.core.persistence_atomic import _atomic_target
+from lenet_widgets.core.persistence_files import (
+    FORMATS,
+    ModelFileError,
+    UnsafeModelError,
+    _check_readable,
+    _refuse_folder,
+    _refuse_unsafe,
+    file_format,
+)
+from lenet_widgets.core.persistence_legacy_h5 import _restore_legacy_optimizer, _save_legacy_h5
 from lenet_widgets.core.training_epochs import epochs_done, tidy_epochs
 
 __all__ = [
@@ -73,47 +81,8 @@ FRESH_OPTIMIZER_NOTE = (
 )
 """What status lines add for a model whose ``optimizer_state`` is ``FRESH``."""
 
-FORMATS = (".keras", ".h5", ".weights.h5")
-_EXPECTED = "a .keras, .h5 or .weights.h5 model file"
 _METADATA_MEMBER = "lenet_widgets.json"
 _METADATA_ATTRIBUTE = "lenet_widgets"
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_ZIP_SIGNATURE = b"PK\x03\x04"
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, damaged, of the wrong kind or wrongly named.
-
-    Attributes:
-        path: the file concerned.
-    """
-
-    def __init__(self, path: str | Path, message: str) -> None:
-        self.path = Path(path)
-        super().__init__(f"{self.path}: {message}")
-
-
-class UnsafeModelError(ModelFileError):
-    """The file holds Python code (a Lambda layer) and safe mode refused it."""
-
-
-def file_format(path: str | Path) -> str:
-    """Return the format of a model path by its suffix: one of ``FORMATS``.
-
-    Raises:
-        ModelFileError: the suffix is none of ``.keras``, ``.h5``, ``.weights.h5``.
-    """
-    name = Path(path).name.lower()
-    for suffix in (".weights.h5", ".keras", ".h5"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return suffix
-    raise ModelFileError(path, f"unknown model file suffix; expected {_EXPECTED}.")
-
-
-def _refuse_folder(path: Path) -> None:
-    """A folder named as a model file: say so (not "unknown suffix"); "" stays a bad name."""
-    if path.name and path.is_dir():
-        raise ModelFileError(path, f"is a directory, not a model file; expected {_EXPECTED}.")
 
 
 # ----------------------------------------------------------------------------- saving
@@ -150,80 +119,6 @@ def _quiet_keras() -> Iterator[None]:
             yield
     finally:
         logger.removeFilter(notices)
-
-
-def _umask_mode(probe: int) -> int:
-    return stat.S_IMODE(os.fstat(probe).st_mode)
-
-
-def _create_temporary(parent: Path, name: str, suffix: str) -> tuple[Path, int]:
-    """A new empty file beside the target, created 0666 minus the umask (as ``open`` does)."""
-    for _ in range(100):
-        temporary = parent / f".{name}.{secrets.token_hex(4)}.partial{suffix}"
-        try:
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        try:
-            return temporary, _umask_mode(handle)
-        finally:
-            os.close(handle)
-    raise FileExistsError(f"no free temporary name beside {parent / name}")
-
-
-def _write_target(path: Path) -> Path:
-    """The file a save really replaces: the end of a chain of symbolic links, else ``path``."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
-
-
-@contextlib.contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside the target; move it into place on success only.
-
-    ``path`` may be a symbolic link: the file it points to is replaced and the
-    link stays. The new file keeps the permissions of the file it replaces, or
-    gets 0666 minus the umask when there was none.
-    """
-    _refuse_folder(path)
-    suffix = file_format(path)
-    target = _write_target(path)
-    if target.is_dir():
-        raise ModelFileError(path, f"points to the folder {target}; expected a model file.")
-    parent = target.parent
-    if not parent.is_dir():
-        raise ModelFileError(path, f"folder {parent} does not exist.")
-    temporary, mode = _create_temporary(parent, target.name, suffix)
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            mode = stat.S_IMODE(target.stat().st_mode)
-        yield temporary
-        with open(temporary, "rb+") as stream:
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    finally:
-        # Runs on errors and on KeyboardInterrupt alike: no partial file stays behind.
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-
-
-def _save_legacy_h5(model: keras.Model, path: Path) -> None:
-    """Save the chapter's ``.h5`` without spoiling the model.
-
-    Keras 3.15's legacy writer pops ``optimizer`` out of the model's own compile
-    config, so a ``.keras`` saved afterwards reloads with RMSprop and no
-    optimizer state. We hand it a shallow copy and put the original back.
-    """
-    original = getattr(model, "_compile_config", None)
-    if original is not None:
-        replacement = copy.copy(original)
-        replacement.config = dict(original.config)  # The dict Keras pops from.
-        model._compile_config = replacement
-    try:
-        model.save(path)
-    finally:
-        if original is not None:
-            model._compile_config = original
 
 
 def _optimizer_record(model: keras.Model) -> dict[str, Any]:
@@ -309,32 +204,6 @@ def save_model(model: keras.Model, path: str | Path = "lenet.keras") -> Path:
 # ----------------------------------------------------------------------------- loading
 
 
-def _check_readable(path: Path) -> str:
-    _refuse_folder(path)
-    suffix = file_format(path)
-    if not path.exists():
-        raise ModelFileError(path, f"does not exist; expected {_EXPECTED}.")
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(8)
-    except OSError as error:
-        raise ModelFileError(path, f"cannot be read ({error.strerror or error}).") from error
-    if not head:
-        raise ModelFileError(path, f"is empty; expected {_EXPECTED}.")
-    if suffix == ".keras":
-        if head.startswith(_HDF5_SIGNATURE):
-            raise ModelFileError(path, "is an HDF5 file but named .keras; rename it to .h5.")
-        if not head.startswith(_ZIP_SIGNATURE) or not zipfile.is_zipfile(path):
-            raise ModelFileError(path, "is not a .keras zip archive (truncated or not a model).")
-    elif not head.startswith(_HDF5_SIGNATURE):
-        if head.startswith(_ZIP_SIGNATURE):
-            raise ModelFileError(path, f"is a .keras zip archive but named {suffix}; rename it.")
-        raise ModelFileError(
-            path, f"is not an HDF5 file (truncated or not a model); expected {suffix}."
-        )
-    return suffix
-
-
 def _read_file_metadata(path: Path, suffix: str) -> dict[str, Any]:
     try:
         if suffix == ".keras":
@@ -347,66 +216,6 @@ def _read_file_metadata(path: Path, suffix: str) -> dict[str, Any]:
         return json.loads(raw) if raw is not None else {}
     except Exception as error:  # h5py and zipfile raise many kinds.
         raise ModelFileError(path, f"is damaged: {type(error).__name__}: {error}") from error
-
-
-def _restore_legacy_optimizer(model: keras.Model, path: Path) -> None:
-    """Rebuild the optimizer state Keras 3.15 drops when loading a legacy ``.h5``.
-
-    Keras builds the reloaded optimizer over no variables, keeps 2 of Adam's 18
-    slots, and the next ``fit`` raises "Unknown variable". We build a fresh
-    optimizer of the same class and config over the model's trainable variables
-    and copy the saved slots in, matched by name.
-    """
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None:
-        return
-    with h5py.File(path, "r") as hdf5:
-        if "optimizer_weights" not in hdf5:
-            return
-        group = hdf5["optimizer_weights"]
-        names = [
-            name.decode("utf8") if isinstance(name, bytes) else str(name)
-            for name in group.attrs.get("weight_names", [])
-        ]
-        saved = {name: np.asarray(group[name]) for name in names}
-    fresh = optimizer.__class__.from_config(optimizer.get_config())
-    fresh.build(model.trainable_variables)
-    if len(names) == len(fresh.variables):
-        pairs = list(zip(fresh.variables, names, strict=True))
-    else:
-        # An optimizer saved before any training step holds only its counters
-        # (iteration, learning rate); its slots start at zero, as a fresh one's do.
-        by_path = {variable.path: variable for variable in fresh.variables}
-        missing = [name for name in names if name not in by_path]
-        if missing:
-            raise ModelFileError(
-                path,
-                f"holds {len(names)} optimizer values but the model needs {len(fresh.variables)} "
-                f"(unmatched: {missing[:3]}); the optimizer state cannot be restored.",
-            )
-        pairs = [(by_path[name], name) for name in names]
-    for variable, name in pairs:
-        value = saved[name]
-        expected = tuple(variable.shape)
-        if expected != value.shape:
-            raise ModelFileError(
-                path, f"optimizer value {name} has shape {value.shape}; expected {expected}."
-            )
-        variable.assign(value)
-    # Keras compiles the train function lazily, on the first fit: swapping the
-    # optimizer now is enough, and keeps the loss and metrics Keras restored.
-    model.optimizer = fresh
-
-
-def _refuse_unsafe(path: Path, error: Exception) -> None:
-    text = str(error)
-    if "Lambda" in text or "unsafe" in text.lower() or "safe_mode" in text:
-        raise UnsafeModelError(
-            path,
-            "holds Python code (a Lambda layer), which could run anything on this machine, "
-            "so safe mode refused it. If you trust where the file comes from, load it with "
-            "load_model(path, safe_mode=False).",
-        ) from error
 
 
 def _build_from_metadata(path: Path, data: dict[str, Any], compile: bool) -> keras.Model:
