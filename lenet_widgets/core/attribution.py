@@ -19,12 +19,14 @@ little). A model whose output is not a softmax is differentiated at its output.
 Maps are returned unnormalised, in the units of the method, so that maps of several classes of
 the same image can be drawn on one shared scale and compared. Several classes are computed in one
 batched gradient call; compiled functions are cached per model and layer.
+
+This module is the front (``explain`` and the one-method shortcuts); the checks of what a
+request names live in ``core.attribution_checks`` (``AttributionError`` and ``cam_layers``
+re-exported here), the compiled functions in ``core.attribution_graph``.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +34,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lenet_widgets.core.attribution_checks import (
+    AttributionError,
+    _cam_layer,
+    _check_class,
+    _check_model,
+    _classes,
+    _prepared_image,
+    cam_layers,
+)
+from lenet_widgets.core.attribution_graph import _compiled
+from lenet_widgets.core.checks import check_integer
 from lenet_widgets.core.data import convert_images, images_are_pixels, with_channel_axis
-from lenet_widgets.core.model import check_finite_weights, input_range, prepare_for_model
+from lenet_widgets.core.model import input_range
 
 __all__ = [
     "DEFAULT_NOISE",
@@ -61,12 +74,6 @@ DEFAULT_NOISE = 0.2
 
 MAX_SAMPLES = 1000
 """Most noisy copies SmoothGrad accepts (each class times samples images go in one batch)."""
-
-_SOFTMAX = "softmax"
-
-
-class AttributionError(ValueError):
-    """An attribution request names a bad model, image, class, layer or setting."""
 
 
 @dataclass(frozen=True)
@@ -107,338 +114,6 @@ class Attribution:
                 f"class {class_index!r} was not computed; this attribution holds {self.classes}."
             )
         return self.maps[self.classes.index(class_index)]
-
-
-# --------------------------------------------------------------------------- model checks
-
-
-def _check_model(model: Any) -> None:
-    if not isinstance(model, keras.Model):
-        raise AttributionError(f"model is a {type(model).__name__}; expected a Keras model.")
-    try:
-        inputs, outputs = model.inputs, model.outputs
-    except (AttributeError, ValueError):  # Subclassed models have no symbolic tensors.
-        raise AttributionError(
-            f"model {model.name!r} ({type(model).__name__}) is a subclassed model without known "
-            "layer outputs; expected a Sequential or functional model."
-        ) from None
-    if not inputs or not outputs:
-        raise AttributionError(
-            f"model {model.name!r} has no known input shape; build it (or call it once) first."
-        )
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise AttributionError(
-            f"model {model.name!r} has {len(inputs)} inputs and {len(outputs)} outputs; "
-            "attribution needs one image input and one class output."
-        )
-    if len(inputs[0].shape) != 4:
-        raise AttributionError(
-            f"model {model.name!r} takes inputs shaped {tuple(inputs[0].shape[1:])}; "
-            "attribution needs images (height, width, channels)."
-        )
-    if len(outputs[0].shape) != 2:
-        raise AttributionError(
-            f"model {model.name!r} outputs shape {tuple(outputs[0].shape[1:])}; "
-            "attribution needs one score per class, (num_classes,)."
-        )
-    try:
-        check_finite_weights(model)
-    except ValueError as error:
-        raise AttributionError(str(error)) from None
-
-
-def _num_classes(model: keras.Model) -> int:
-    return int(model.outputs[0].shape[-1])
-
-
-def _output_layer(model: keras.Model) -> keras.layers.Layer | None:
-    output = model.outputs[0]
-    for layer in reversed(model.layers):
-        try:
-            if layer.output is output:
-                return layer
-        except (AttributeError, ValueError):  # A shared layer has no single output.
-            continue
-    return None
-
-
-def _is_softmax(activation: Any) -> bool:
-    return getattr(activation, "__name__", str(activation)) == _SOFTMAX
-
-
-def _spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            rank = len(layer.output.shape)
-        except (AttributeError, ValueError):
-            continue
-        if rank == 4:
-            found.append(layer)
-    return found
-
-
-def _rectified(model: keras.Model, layer: keras.layers.Layer) -> keras.layers.Layer:
-    """The Activation layer right after a convolution without activation of its own, else it.
-
-    Grad-CAM weighs a layer's maps by the mean gradient; on a convolution's pre-activation
-    maps the negative values (which ReLU turns off) count too, and on the chapter's LeNet the
-    map of the predicted class is then 0 everywhere for most digits.
-    """
-    if getattr(getattr(layer, "activation", None), "__name__", None) != "linear":
-        return layer
-    followers = []
-    for found in model.layers:
-        try:
-            if found.input is layer.output:
-                followers.append(found)
-        except (AttributeError, ValueError):
-            continue
-    if isinstance(model, keras.Sequential):
-        index = model.layers.index(layer)
-        followers = model.layers[index + 1 : index + 2]
-    if len(followers) == 1 and isinstance(
-        followers[0], (keras.layers.Activation, keras.layers.ReLU)
-    ):
-        return followers[0]
-    return layer
-
-
-def _default_cam_layer(model: keras.Model) -> str | None:
-    convolutions = [found for found in _spatial_layers(model) if "Conv" in type(found).__name__]
-    return _rectified(model, convolutions[-1]).name if convolutions else None
-
-
-def cam_layers(model: keras.Model) -> list[str]:
-    """Names of the layers Grad-CAM can use (outputs ``(N, H, W, C)``), the default first.
-
-    The default is the last convolution layer, taken after its activation (the ``Activation``
-    layer right after a convolution that has none of its own, as in the chapter's LeNet);
-    the other layers with maps follow, from the output backwards.
-    """
-    _check_model(model)
-    default = _default_cam_layer(model)
-    names = [found.name for found in reversed(_spatial_layers(model))]
-    return ([default] if default else []) + [name for name in names if name != default]
-
-
-def _cam_layer(model: keras.Model, layer: str | None) -> str:
-    spatial = {found.name for found in _spatial_layers(model)}
-    if layer is None:
-        default = _default_cam_layer(model)
-        if default is None:
-            raise AttributionError(
-                f"model {model.name!r} has no convolution layer; Grad-CAM needs one (layers: "
-                f"{[found.name for found in model.layers]}). Use saliency or SmoothGrad instead."
-            )
-        return default
-    if not isinstance(layer, str):
-        raise AttributionError(f"layer is {layer!r}; expected a layer name such as 'conv2d_1'.")
-    if layer not in spatial:
-        names = [found.name for found in model.layers]
-        kind = "is not in" if layer not in names else "has no (height, width, channels) maps in"
-        raise AttributionError(
-            f"layer {layer!r} {kind} model {model.name!r}; Grad-CAM expects one of "
-            f"{cam_layers(model)}."
-        )
-    return layer
-
-
-# --------------------------------------------------------------------------- compiled parts
-
-_CACHE_ATTRIBUTE = "_lenet_widgets_attribution"
-_CACHE_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    scores: Callable
-    input_gradients: Callable
-    cam_parts: Callable | None
-    score_kind: str
-
-
-def _score_head(model: keras.Model) -> tuple[keras.layers.Layer | None, Callable, str]:
-    """The output layer to stop before (or None), the function finishing the scores, their kind."""
-    last = model.layers[-1] if isinstance(model, keras.Sequential) else _output_layer(model)
-    if isinstance(last, keras.layers.Dense) and _is_softmax(last.activation):
-        dense = last
-
-        def finish(tensor):
-            logits = tf.matmul(tensor, tf.cast(dense.kernel, tensor.dtype))
-            return logits + tf.cast(dense.bias, tensor.dtype) if dense.use_bias else logits
-
-        return last, finish, "logit"
-
-    def identity(tensor):
-        return tensor
-
-    if last is not None and (
-        type(last).__name__ == "Softmax"
-        or (isinstance(last, keras.layers.Activation) and _is_softmax(last.activation))
-    ):
-        return last, identity, "logit"
-    return None, identity, "output"
-
-
-def _forward(model: keras.Model, layer: str | None) -> tuple[Callable, str]:
-    """A callable ``images -> (class scores, maps of layer or None)`` and the scores' kind.
-
-    A Sequential model is run layer by layer: after loading, its layers may hold two symbolic
-    calls, and a sub-model over ``layer.output`` and ``last.input`` could compute two separate
-    copies of the graph, whose gradients then do not connect. A functional model is cut with one
-    sub-model, so both tensors come from the same call.
-    """
-    head, finish, kind = _score_head(model)
-    if isinstance(model, keras.Sequential):
-        layers = [found for found in model.layers if found is not head]
-
-        def forward(images):
-            tensor, maps = images, None
-            for found in layers:
-                tensor = found(tensor, training=False)
-                if found.name == layer:
-                    maps = tensor
-            return finish(tensor), maps
-
-        return forward, kind
-    source = head.input if head is not None else model.outputs[0]
-    extra = [] if layer is None else [model.get_layer(layer).output]
-    sub_model = keras.Model(model.inputs[0], [source, *extra])
-
-    def forward_functional(images):
-        outputs = sub_model(images, training=False)
-        if layer is None:
-            source = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
-            return finish(source), None
-        return finish(outputs[0]), outputs[1]
-
-    return forward_functional, kind
-
-
-def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
-    """The compiled functions of ``model`` (and Grad-CAM's for ``layer``), cached on the model.
-
-    The class scores and input gradients are compiled once per model whatever the layer;
-    Grad-CAM adds one function per layer. (Each new model traces them again: TensorFlow
-    warns when one function body is traced 5 times within 10 calls, so none is traced twice.)
-    """
-    with _CACHE_LOCK:
-        # Kept on the model itself: the compiled functions refer to the model, so a global
-        # weak-keyed table would keep every model alive; this cycle is freed with the model.
-        per_model = model.__dict__.get(_CACHE_ATTRIBUTE)
-        if per_model is None:
-            per_model = {}
-            object.__setattr__(model, _CACHE_ATTRIBUTE, per_model)  # Not tracked by Keras.
-        shape = tuple(int(size) for size in model.inputs[0].shape[1:])
-        signature = [
-            tf.TensorSpec((None, *shape), tf.float32),
-            tf.TensorSpec((None,), tf.int32),
-        ]
-        if "base" not in per_model:
-            forward, kind = _forward(model, None)
-
-            @tf.function(input_signature=signature[:1])
-            def scores(images):
-                return forward(images)[0]
-
-            @tf.function(input_signature=signature)
-            def input_gradients(images, classes):
-                with tf.GradientTape() as tape:
-                    tape.watch(images)
-                    scores, _ = forward(images)
-                    chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
-                return tape.gradient(chosen, images), scores
-
-            per_model["base"] = (scores, input_gradients, kind)
-        scores, input_gradients, kind = per_model["base"]
-        if layer is None:
-            return _Compiled(scores, input_gradients, None, kind)
-        if ("cam", layer) not in per_model:
-            forward, _ = _forward(model, layer)
-            name = model.name
-
-            @tf.function(input_signature=signature)
-            def cam_parts(images, classes):
-                with tf.GradientTape() as tape:
-                    tape.watch(images)
-                    scores, maps = forward(images)
-                    chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
-                gradients = tape.gradient(chosen, maps)
-                if gradients is None:
-                    raise AttributionError(
-                        f"the class scores of model {name!r} do not depend on layer "
-                        f"{layer!r}; expected a layer on the path from the input to the output."
-                    )
-                return maps, gradients, scores
-
-            per_model["cam", layer] = cam_parts
-        return _Compiled(scores, input_gradients, per_model["cam", layer], kind)
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def _prepared_image(model: keras.Model, image: Any) -> np.ndarray:
-    """One image as a ``(1, H, W, C)`` float32 batch in the model's input range.
-
-    The project's one image rule applies (``core.model.prepare_for_model``): uint8 pixels are
-    mapped to the model's range, floats already in it are kept, anything else is refused.
-    """
-    expected = tuple(int(size) for size in model.inputs[0].shape[1:])
-    array = np.asarray(image)
-    grey = expected[-1] == 1
-    shapes = f"{expected[:2]} or {expected}" if grey else f"{expected}"
-    if array.shape not in (expected, expected[:2] if grey else expected):
-        batch_like = array.ndim == 4 or (array.ndim == 3 and array.shape[1:] == expected[:2])
-        hint = " (a batch? pass images[i], one image)" if batch_like else ""
-        raise AttributionError(
-            f"image has shape {array.shape}; the model expects one image shaped {shapes}{hint}."
-        )
-    try:
-        batch = prepare_for_model(model, array[np.newaxis], name="image")
-    except ValueError as error:  # DataError: what was found and what is expected.
-        raise AttributionError(str(error)) from None
-    return np.asarray(batch, dtype=np.float32).reshape((1, *expected))
-
-
-def _check_class(model: keras.Model, class_index: Any, name: str = "class_index") -> int:
-    count = _num_classes(model)
-    if isinstance(class_index, (bool, np.bool_)) or not isinstance(class_index, (int, np.integer)):
-        raise AttributionError(
-            f"{name} is {class_index!r}; expected an integer from 0 to {count - 1}."
-        )
-    if not 0 <= int(class_index) < count:
-        raise AttributionError(
-            f"{name} is {int(class_index)}; expected 0 to {count - 1} (the model has "
-            f"{count} classes)."
-        )
-    return int(class_index)
-
-
-def _classes(
-    model: keras.Model, classes: Any, label: int | None, predicted: int
-) -> tuple[int, ...]:
-    if classes is None:
-        chosen = [predicted]
-        if label is not None and label != predicted:
-            chosen.append(label)
-        return tuple(chosen)
-    if classes == "all":
-        return tuple(range(_num_classes(model)))
-    if isinstance(classes, (int, np.integer)) and not isinstance(classes, (bool, np.bool_)):
-        return (_check_class(model, classes),)
-    if isinstance(classes, Iterable) and not isinstance(classes, (str, bytes)):
-        chosen = tuple(_check_class(model, value, "classes entry") for value in classes)
-        if not chosen:
-            raise AttributionError("classes is empty; expected at least one class index.")
-        return chosen
-    raise AttributionError(
-        f"classes is {classes!r}; expected None (predicted and true), 'all', a class index "
-        "or a list of them."
-    )
 
 
 # --------------------------------------------------------------------------- methods
@@ -564,10 +239,8 @@ def _probabilities(scores: np.ndarray, kind: str) -> np.ndarray:
 
 
 def _check_smoothing(samples: Any, noise: Any) -> tuple[int, float]:
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)):
-        raise AttributionError(f"samples is {samples!r}; expected an integer from 1 to 1000.")
-    if not 1 <= int(samples) <= MAX_SAMPLES:
-        raise AttributionError(f"samples is {samples}; expected an integer from 1 to 1000.")
+    """SmoothGrad's ``samples`` (1..``MAX_SAMPLES``) and ``noise`` (a number >= 0), checked."""
+    samples = check_integer("samples", samples, 1, MAX_SAMPLES, error=AttributionError)
     try:
         noise = float(noise)
     except (TypeError, ValueError):

@@ -42,10 +42,12 @@ def check_integer(
 
     Raises:
         error: ``"{name} is {value!r}; expected an integer >= {low}{hint}."`` (or
-        ``"from {low} to {high}"`` when ``high`` is given).
+        ``"from {low} to {high}"`` when ``high`` is given); a NumPy integer is shown as
+        a plain one.
     """
     integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not integer or value < low or (high is not None and value > high):
         expected = f">= {low}" if high is None else f"from {low} to {high}"
-        raise error(f"{name} is {value!r}; expected an integer {expected}{hint}.")
+        shown = int(value) if integer else repr(value)  # 3, not np.int64(3).
+        raise error(f"{name} is {shown}; expected an integer {expected}{hint}.")
     return int(value)
