@@ -9,12 +9,12 @@ a softmax layer (its class logits); ``_build_own_channel`` is the shortcut for p
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import keras
 import tensorflow as tf
 
 from lenet_widgets.core.filters.validation import FilterError, _check_model
+from lenet_widgets.core.layer_lookup import LayerNotFoundError, find_layer
 
 __all__ = ["filter_count", "visualizable_layers"]
 
@@ -57,25 +57,16 @@ def visualizable_layers(model: keras.Model) -> list[str]:
     return [name for name, layer in _all_layers(model) if _is_visualizable(layer)]
 
 
-def _find_layer(model: keras.Model, name: str) -> tuple[list[keras.Model], keras.layers.Layer]:
-    """Return the chain of nested models leading to ``name`` and the layer itself."""
+def _visualizable_layer(
+    model: keras.Model, name: str
+) -> tuple[list[keras.Model], keras.layers.Layer]:
+    """``core.layer_lookup.find_layer`` for a layer that can be visualized, else ``FilterError``."""
     if not isinstance(name, str):
         raise FilterError(f"layer is {name!r}; expected a layer name such as 'conv2d_1'.")
-    parts = name.split("/")
-    chain = [model]
-    current: Any = model
-    for index, part in enumerate(parts):
-        layers = {layer.name: layer for layer in current.layers}
-        if part not in layers:
-            valid = visualizable_layers(model)
-            raise FilterError(
-                f"layer {name!r} is not in model {model.name!r}; expected one of {valid}."
-            )
-        current = layers[part]
-        if index < len(parts) - 1:
-            if not isinstance(current, keras.Model):
-                raise FilterError(f"layer {part!r} in {name!r} is not a nested model.")
-            chain.append(current)
+    try:
+        chain, current = find_layer(model, name, lambda: visualizable_layers(model))
+    except LayerNotFoundError as error:
+        raise FilterError(str(error)) from None
     if isinstance(current, keras.Model):
         raise FilterError(
             f"layer {name!r} is a nested model; name one of its layers, e.g. "
@@ -124,7 +115,7 @@ def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
     Rank-4 outputs are always returned channels-last ``(N, H', W', C)``: a
     ``channels_first`` layer's output is transposed.
     """
-    chain, layer = _find_layer(model, name)
+    chain, layer = _visualizable_layer(model, name)
     kind = "logit" if _softmax_layer(layer) else ("channel" if _output_rank(layer) == 4 else "unit")
     if kind != "unit" and _output_rank(layer) == 4 and _channels_first(layer):
         before_transpose, kind = _build_truncated_as_stored(chain, layer, kind)
@@ -222,7 +213,7 @@ def _build_own_channel(model: keras.Model, name: str) -> Callable | None:
     equal strides and an elementwise activation (the caller then gathers from the full output).
     """
     try:
-        chain, layer = _find_layer(model, name)
+        chain, layer = _visualizable_layer(model, name)
         if type(layer) is not keras.layers.Conv2D or _softmax_layer(layer):
             return None
         strides, dilation = tuple(layer.strides), tuple(layer.dilation_rate)
@@ -273,7 +264,7 @@ def filter_count(model: keras.Model, layer: str) -> int:
     The channel axis of a ``channels_first`` layer is axis 1, else the last axis.
     """
     _check_model(model)
-    _, found = _find_layer(model, layer)
+    _, found = _visualizable_layer(model, layer)
     if isinstance(found, keras.layers.Dense):
         return int(found.units)
     tensor = found.input if _softmax_layer(found) else found.output  # Softmax: its logits.
