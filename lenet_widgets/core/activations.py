@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from lenet_widgets.core.layer_lookup import layers_with_output_rank
 from lenet_widgets.core.model import check_finite_weights, prepare_for_model
 
 __all__ = ["FeatureMapProbe", "FeatureMaps", "feature_map_layers"]
@@ -36,17 +37,7 @@ class FeatureMaps:
 
 def feature_map_layers(model: keras.Model) -> list[str]:
     """Names of the layers whose output can be shown as maps (rank 4 or rank 2), in order."""
-    names = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            rank = len(layer.output.shape)
-        except (AttributeError, ValueError):
-            continue  # Nested or subclassed layers without one symbolic output.
-        if rank in (2, 4):
-            names.append(layer.name)
-    return names
+    return [layer.name for layer in layers_with_output_rank(model, (2, 4))]
 
 
 class FeatureMapProbe:

@@ -13,6 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from lenet_widgets.core.layer_lookup import layers_with_output_rank
 from lenet_widgets.core.model import check_finite_weights, prepare_for_model
 
 __all__ = ["AttributionError", "cam_layers"]
@@ -79,17 +80,8 @@ def _is_softmax(activation: Any) -> bool:
 
 
 def _spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            rank = len(layer.output.shape)
-        except (AttributeError, ValueError):
-            continue
-        if rank == 4:
-            found.append(layer)
-    return found
+    """The layers with ``(H, W, C)`` maps (rank-4 outputs), in model order."""
+    return layers_with_output_rank(model, (4,))
 
 
 def _rectified(model: keras.Model, layer: keras.layers.Layer) -> keras.layers.Layer:

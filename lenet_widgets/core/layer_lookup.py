@@ -1,9 +1,11 @@
-"""The one layer lookup: a layer path (``"outer/inner"`` inside nested models) to its layer.
+"""Finding layers: by path (``"outer/inner"`` inside nested models), and by output rank.
 
-Used by the filter engine, the structure inspector and the diff, so every entry
-point finds the same layer for the same path and says the same thing when there
-is none. A Sequential model's InputLayer counts as one of its layers (as in
-``model_graph``).
+``find_layer`` is the one lookup by path, used by the filter engine, the structure
+inspector and the diff, so every entry point finds the same layer for the same path
+and says the same thing when there is none. A Sequential model's InputLayer counts
+as one of its layers (as in ``model_graph``). ``layers_with_output_rank`` lists the
+layers whose output has maps (rank 4) or units (rank 2), for the feature-map and
+Grad-CAM menus.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import keras
 
-__all__ = ["LayerNotFoundError", "find_layer"]
+__all__ = ["LayerNotFoundError", "find_layer", "layers_with_output_rank", "output_rank"]
 
 
 class LayerNotFoundError(KeyError):
@@ -70,3 +72,23 @@ def find_layer(
                 raise LayerNotFoundError(f"layer {part!r} in {path!r} is not a nested model.")
             chain.append(current)
     return chain, current
+
+
+def output_rank(layer: Any) -> int | None:
+    """The rank of a layer's one symbolic output (4 for maps), or None when it has none.
+
+    A shared or nested layer called more than once has no single output: None.
+    """
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        return None
+
+
+def layers_with_output_rank(model: keras.Model, ranks: Sequence[int]) -> list[Any]:
+    """The model's own layers (InputLayers left out) with an output rank in ``ranks``, in order."""
+    return [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer) and output_rank(layer) in ranks
+    ]

@@ -14,7 +14,7 @@ import keras
 import tensorflow as tf
 
 from lenet_widgets.core.filters.validation import FilterError, _check_model
-from lenet_widgets.core.layer_lookup import LayerNotFoundError, find_layer
+from lenet_widgets.core.layer_lookup import LayerNotFoundError, find_layer, output_rank
 
 __all__ = ["filter_count", "visualizable_layers"]
 
@@ -33,17 +33,10 @@ def _all_layers(model: keras.Model, prefix: str = "") -> list[tuple[str, keras.l
     return found
 
 
-def _output_rank(layer: keras.layers.Layer) -> int | None:
-    try:
-        return len(layer.output.shape)
-    except (AttributeError, ValueError):
-        return None
-
-
 def _is_visualizable(layer: keras.layers.Layer) -> bool:
     if type(layer).__name__ in _SKIPPED_LAYER_TYPES:
         return False
-    return _output_rank(layer) in (2, 4)
+    return output_rank(layer) in (2, 4)
 
 
 def visualizable_layers(model: keras.Model) -> list[str]:
@@ -72,7 +65,7 @@ def _visualizable_layer(
             f"layer {name!r} is a nested model; name one of its layers, e.g. "
             f"{name + '/' + current.layers[-1].name!r}."
         )
-    if type(current).__name__ in _SKIPPED_LAYER_TYPES or _output_rank(current) not in (2, 4):
+    if type(current).__name__ in _SKIPPED_LAYER_TYPES or output_rank(current) not in (2, 4):
         raise FilterError(
             f"layer {name!r} ({type(current).__name__}, output shape "
             f"{getattr(current.output, 'shape', '?')}) has no channel or unit axis to visualize; "
@@ -116,8 +109,8 @@ def _build_truncated(model: keras.Model, name: str) -> tuple[Callable, str]:
     ``channels_first`` layer's output is transposed.
     """
     chain, layer = _visualizable_layer(model, name)
-    kind = "logit" if _softmax_layer(layer) else ("channel" if _output_rank(layer) == 4 else "unit")
-    if kind != "unit" and _output_rank(layer) == 4 and _channels_first(layer):
+    kind = "logit" if _softmax_layer(layer) else ("channel" if output_rank(layer) == 4 else "unit")
+    if kind != "unit" and output_rank(layer) == 4 and _channels_first(layer):
         before_transpose, kind = _build_truncated_as_stored(chain, layer, kind)
 
         def transposed(images):
