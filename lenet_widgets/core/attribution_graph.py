@@ -88,6 +88,20 @@ def _forward(model: keras.Model, layer: str | None) -> tuple[Callable, str]:
     return forward_functional, kind
 
 
+def _taped(forward: Callable, images, classes) -> tuple:
+    """Run ``forward`` on ``images`` under a tape watching them.
+
+    Returns:
+        ``(tape, chosen, scores, maps)``: ``chosen[i]`` is the score of class
+        ``classes[i]`` for image ``i``, the quantity every attribution differentiates.
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        scores, maps = forward(images)
+        chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
+    return tape, chosen, scores, maps
+
+
 def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
     """The compiled functions of ``model`` (and Grad-CAM's for ``layer``), cached on the model.
 
@@ -116,10 +130,7 @@ def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
 
             @tf.function(input_signature=signature)
             def input_gradients(images, classes):
-                with tf.GradientTape() as tape:
-                    tape.watch(images)
-                    scores, _ = forward(images)
-                    chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
+                tape, chosen, scores, _ = _taped(forward, images, classes)
                 return tape.gradient(chosen, images), scores
 
             per_model["base"] = (scores, input_gradients, kind)
@@ -132,10 +143,7 @@ def _compiled(model: keras.Model, layer: str | None) -> _Compiled:
 
             @tf.function(input_signature=signature)
             def cam_parts(images, classes):
-                with tf.GradientTape() as tape:
-                    tape.watch(images)
-                    scores, maps = forward(images)
-                    chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
+                tape, chosen, scores, maps = _taped(forward, images, classes)
                 gradients = tape.gradient(chosen, maps)
                 if gradients is None:
                     raise AttributionError(
