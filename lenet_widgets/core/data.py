@@ -169,7 +169,7 @@ def load_fallback_digits() -> Arrays:
     """
     from PIL import Image
 
-    with np.load(FALLBACK_FILE) as stored:
+    with np.load(FALLBACK_FILE, allow_pickle=False) as stored:
         digits, labels = stored["images"], stored["labels"]
     small = (digits / 16.0 * 255.0).clip(0, 255).astype(np.uint8)
     images = np.zeros((len(small), 28, 28), dtype=np.uint8)
