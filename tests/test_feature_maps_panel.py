@@ -12,7 +12,8 @@ import pytest
 from lenet_widgets.core.attribution import Attribution, predict_classes
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.plotting.feature_maps import FeatureMapArtists, UnitArtists
-from lenet_widgets.ui import feature_maps as module
+from lenet_widgets.ui import feature_maps_explain as explain_module
+from lenet_widgets.ui import feature_maps_mistakes as mistakes_module
 from lenet_widgets.ui.feature_maps import FeatureMapsPanel
 
 
@@ -110,7 +111,7 @@ def test_one_map_is_singular():
 
 
 def test_buttons_step_through_the_misclassified_digits(model, images, predicted, monkeypatch):
-    monkeypatch.setattr(module, "CHUNK", 8)
+    monkeypatch.setattr(mistakes_module, "CHUNK", 8)
     labels = with_mistakes(predicted, [3, 17, 30])
     panel = FeatureMapsPanel(model, images, labels, background=False, explain=False)
     panel._next_wrong.click()
@@ -169,14 +170,14 @@ def test_new_weights_mean_new_mistakes(images, predicted):
 def test_finding_mistakes_runs_in_the_background(model, images, predicted, monkeypatch):
     labels = with_mistakes(predicted, [25])
     started, release = threading.Event(), threading.Event()
-    real = module.predict_classes
+    real = mistakes_module.predict_classes
 
     def slow(model, images):
         started.set()
         release.wait(10)
         return real(model, images)
 
-    monkeypatch.setattr(module, "predict_classes", slow)
+    monkeypatch.setattr(mistakes_module, "predict_classes", slow)
     panel = FeatureMapsPanel(model, images, labels, explain=False)
     panel._next_wrong.click()  # Returns at once: the search runs in a thread.
     assert started.wait(10)
@@ -212,7 +213,7 @@ def test_method_class_and_layer_choices(model, images, predicted):
     assert panel.explanation.method == "gradcam" and panel.explanation.layer == "activation_1"
     panel._cam_layer.value = "conv2d"
     assert panel.explanation.layer == "conv2d"
-    panel._classes.value = module.ALL_CLASSES
+    panel._classes.value = explain_module.ALL_CLASSES
     assert panel.explanation.classes == (0, 1, 2)
     panel._classes.value = 1
     assert panel.explanation.classes == (1,)
@@ -240,7 +241,7 @@ def test_cached_pictures_and_turning_it_off(model, images, predicted):
 
 def test_the_latest_request_wins(model, images, predicted, monkeypatch):
     """A slow, stale computation never replaces the picture of a newer request."""
-    real = module.explain
+    real = explain_module.explain
     gate = threading.Event()
     computed, shown = [], []
 
@@ -258,7 +259,7 @@ def test_the_latest_request_wins(model, images, predicted, monkeypatch):
         accept(request, model, index, result, seconds)
         shown.append(panel.explanation.maps.tobytes() if panel.explanation else None)
 
-    monkeypatch.setattr(module, "explain", slow_explain)
+    monkeypatch.setattr(explain_module, "explain", slow_explain)
     panel._accept_explanation = record
     panel.explaining = True
     assert panel.wait(10)

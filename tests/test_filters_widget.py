@@ -125,7 +125,7 @@ def test_a_superseded_request_never_wins(model, monkeypatch, honours_cancel):
     monkeypatch.setattr(core_filters, "maximize_filters", slow_first)
     explorer._seed.value = 1
     assert started.wait(10)
-    slow_thread = explorer._thread
+    slow_thread = explorer._filters_job.thread
     explorer._seed.value = 2
     assert explorer.wait()
     newest = _png(explorer)
@@ -275,7 +275,7 @@ def test_a_superseded_examples_search_never_wins(model, monkeypatch, test_images
     monkeypatch.setattr(core_filters, "top_activating_examples", slow_for_conv2d_1)
     explorer._show_examples.value = True
     assert started.wait(10)
-    slow_thread = explorer._examples_thread
+    slow_thread = explorer._examples_job.thread
     explorer._layer.value = "conv2d"
     assert explorer.wait()
     newest = bytes(explorer._examples_view.image.value)

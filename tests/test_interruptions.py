@@ -258,7 +258,7 @@ def test_newer_request_cancels_the_running_computation(model, data, tmp_path, mo
     monkeypatch.setattr(core_filters, "maximize_filters", recording)
     explorer._seed.value = 1
     assert started.wait(60)
-    first = explorer._thread
+    first = explorer._filters_job.thread
     explorer._seed.value = 2  # The newer request...
     superseded.set()
     assert explorer.wait()

@@ -20,6 +20,7 @@ from lenet_widgets.core.model import build_lenet, epochs_trained
 from lenet_widgets.core.training import TrainingMonitor, epochs_done, train
 from lenet_widgets.text import epochs_text
 from lenet_widgets.ui import training as ui_training
+from lenet_widgets.ui import training_job, training_memory
 from lenet_widgets.ui.training import TrainingPanel, estimate_training_bytes
 
 
@@ -71,20 +72,20 @@ def test_stop_right_after_train_is_not_lost(panel, model):
     """#10.1: Stop pressed before Keras' on_train_begin used to be cleared by it."""
     panel._epochs.value = 5
     release = threading.Event()
-    real_train = ui_training.train
+    real_train = training_job.train
 
     def slow_start(*args, **kwargs):
         release.wait(30)  # Keras has not begun when Stop is pressed.
         return real_train(*args, **kwargs)
 
-    ui_training.train = slow_start
+    training_job.train = slow_start
     try:
         panel.start()
         panel.stop()
         release.set()
         assert panel.wait(120)
     finally:
-        ui_training.train = real_train
+        training_job.train = real_train
     assert not panel.running
     assert int(model.optimizer.iterations.numpy()) == 0  # Not the whole 50 batches, not one.
     assert "stopped before the first batch; nothing trained" in text(panel._status.value)
@@ -375,7 +376,7 @@ def test_no_failure_leaves_the_panel_running(panel, monkeypatch, where):
     targets = {
         "optimizer": (panel, "_apply_optimizer_settings"),
         "thread": (threading.Thread, "start"),
-        "train": (ui_training, "train"),
+        "train": (training_job, "train"),
         "report": (panel, "_report"),
         "redraw": (panel, "_redraw"),
     }
@@ -472,8 +473,8 @@ def test_progress_text_says_validating_and_epoch_of_this_run(panel):
 
 
 def test_memory_limit_lowers_the_default_size_and_says_why(dataset, model, monkeypatch):
-    monkeypatch.setattr(ui_training, "_process_rss_bytes", lambda: 500 * 2**20)
-    monkeypatch.setattr(ui_training, "MEMORY_BYTES_PER_PIXEL", 10_000)
+    monkeypatch.setattr(training_memory, "_process_rss_bytes", lambda: 500 * 2**20)
+    monkeypatch.setattr(training_memory, "MEMORY_BYTES_PER_PIXEL", 10_000)
     need_all = estimate_training_bytes(320, (12, 12))
     need_small = estimate_training_bytes(100, (12, 12))
     limit = int((500 * 2**20 + (need_all + need_small) / 2) / (1 - ui_training.MEMORY_HEADROOM))

@@ -260,8 +260,10 @@ def test_every_panel_shares_one_model(dashboard, tmp_path):
 
 
 def test_training_refreshes_the_weight_dependent_panels(dashboard):
+    dashboard.selected_index = 4  # The Feature maps tab is on screen.
     dashboard.wait()
     calls, maps = dashboard.filters.engine_calls, dashboard.feature_maps.renders
+    structure = dashboard.structure.render_count
     dashboard.training.start()
     assert dashboard.saving.busy
     dashboard.wait()
@@ -269,6 +271,23 @@ def test_training_refreshes_the_weight_dependent_panels(dashboard):
     assert dashboard.filters.engine_calls == calls + 1  # New weights: the filter cache missed.
     assert dashboard.feature_maps.renders > maps
     assert "1 epoch trained" in dashboard.saving.status
+    # The Structure tab is not on screen: it owes a redraw and draws when chosen.
+    assert dashboard.structure.stale and dashboard.structure.render_count == structure
+    dashboard.selected_index = 2
+    assert not dashboard.structure.stale and dashboard.structure.render_count == structure + 1
+    assert not dashboard.feature_maps.active
+
+
+def test_tabs_nobody_opened_draw_nothing_until_chosen(tiny_lenet, small_dataset):
+    board = LeNetLab(tiny_lenet, small_dataset, filter_steps=3)
+    assert board.selected_index == 0
+    assert board.structure.render_count == 0 and board.feature_maps.renders == 0
+    assert board.feature_maps.explain_calls == 0
+    assert board.structure.stale and board.feature_maps.stale
+    board.selected_index = 4
+    assert board.feature_maps.renders == 1 and board.wait()
+    assert board.feature_maps.explain_calls == 1 and board.feature_maps.explanation is not None
+    assert board.structure.render_count == 0  # Still never opened.
 
 
 def test_lab_builds_from_a_file_and_a_dataset(tiny_lenet, small_dataset, tmp_path):
@@ -309,12 +328,11 @@ def test_dashboard_is_complete_when_built(tiny_lenet, small_dataset):
     """Voila snapshots widget states once the cell ran: every picture must be there by then."""
     board = LeNetLab(tiny_lenet, small_dataset, filter_steps=3)
     assert board.filters.result is not None  # No wait(): the constructor waited.
-    for picture in (
-        board.filters._view.image,
-        board.structure._picture,
-        board.feature_maps._view.image,
-        board.training._view.image,
-    ):
+    for picture in (board.filters._view.image, board.training._view.image):
+        assert bytes(picture.value).startswith(b"\x89PNG")
+    # The other tabs draw when chosen, before the selection returns (no wait()).
+    for tab, picture in ((2, board.structure._picture), (4, board.feature_maps._view.image)):
+        board.selected_index = tab
         assert bytes(picture.value).startswith(b"\x89PNG")
 
 

@@ -9,12 +9,14 @@ The bottom picture ("why this class?") shows an attribution map of the digit,
 saliency, SmoothGrad or Grad-CAM, for the predicted class and, when it differs,
 the true one, on one shared colour scale. It is computed in a background thread:
 the latest request wins and a stale result never replaces a newer picture.
+
+Cut along its concerns: this module builds the controls and draws the maps;
+``feature_maps_explain`` asks for and draws "why this class?";
+``feature_maps_mistakes`` finds the misclassified digits.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -22,16 +24,8 @@ import keras
 import numpy as np
 import traitlets
 
-from lenet_widgets.attribution import draw_explanation
 from lenet_widgets.core.activations import FeatureMapProbe
-from lenet_widgets.core.attribution import (
-    METHODS,
-    Attribution,
-    cam_layers,
-    explain,
-    predict_classes,
-)
-from lenet_widgets.core.model import weights_fingerprint
+from lenet_widgets.core.attribution import METHODS, Attribution
 from lenet_widgets.plotting.feature_maps import (
     draw_feature_maps,
     draw_unit_activations,
@@ -41,27 +35,26 @@ from lenet_widgets.plotting.feature_maps import (
 from lenet_widgets.text import plural
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.feature_maps_explain import (
+    CLASS_CHOICES,
+    METHOD_LABELS,
+    PREDICTED_AND_TRUE,
+    SETTLE_SECONDS,
+    ExplanationView,
+)
+from lenet_widgets.ui.feature_maps_mistakes import MistakeFinder, Mistakes
 from lenet_widgets.ui.figure_view import FigureView
+from lenet_widgets.ui.jobs import LatestJob
+from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["CLASS_CHOICES", "METHOD_LABELS", "FeatureMapsPanel"]
 
-METHOD_LABELS = {"saliency": "saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM"}
-"""What the method menu shows for each ``core.attribution.METHODS`` name."""
-
-PREDICTED_AND_TRUE = -1
-ALL_CLASSES = -2
-CLASS_CHOICES = {PREDICTED_AND_TRUE: "predicted (and true)", ALL_CLASSES: "all classes"}
-"""The class menu's first entries; the classes themselves follow."""
-
 CACHE_SIZE = 64
-CHUNK = 500
-"""Test digits predicted at once while looking for the next misclassified one."""
-SETTLE_SECONDS = 0.03
-"""The attribution worker waits this long before taking the newest request."""
+"""Attribution pictures kept per panel (per model, digit and setting)."""
 
 
-class FeatureMapsPanel(widgets.VBox):
+class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
     """A test digit, one layer's activations, the class probabilities, and why this class.
 
     Moving the digit slider updates the same figure in place; choosing another
@@ -79,13 +72,14 @@ class FeatureMapsPanel(widgets.VBox):
 
     Public traits:
         model: the model probed; setting it redraws.
+        active: whether the panel is on screen; off, nothing is drawn or computed
+            until it is on again (the dashboard turns it on when its tab is chosen).
         index: the test image shown.
         layer: the layer whose maps are shown.
         method: the attribution method, one of ``core.attribution.METHODS``.
         explaining: whether the "why this class?" picture is shown and computed.
     """
 
-    model = traitlets.Any(allow_none=True)
     index = traitlets.Int(0)
     layer = traitlets.Unicode("")
     method = traitlets.Enum(METHODS, default_value="saliency")
@@ -111,7 +105,6 @@ class FeatureMapsPanel(widgets.VBox):
                 f"labels have {len(self._labels)} entries; expected one per image "
                 f"({len(self._images)})."
             )
-        self._background = bool(background)
         self._probe: FeatureMapProbe | None = None
         self._restoring = False
         self._artists = None
@@ -137,7 +130,6 @@ class FeatureMapsPanel(widgets.VBox):
         )
         self._wrong_status = widgets.HTML()
         self._layer = widgets.Dropdown(description="layer")
-        self._status = widgets.HTML()
         self._view = FigureView(figsize=(9.0, 3.2), css_class="lenet-feature-maps")
 
         self._explain = widgets.Checkbox(
@@ -167,16 +159,19 @@ class FeatureMapsPanel(widgets.VBox):
         self._explain_view = FigureView(figsize=(5.35, 2.6), css_class="lenet-attribution")
 
         self._explain_cache = RecentCache(CACHE_SIZE)
-        self._explain_request = 0
-        self._explain_lock = threading.Lock()
-        self._explain_pending: tuple | None = None
-        self._explain_worker: threading.Thread | None = None
-        self._explain_draw_lock = threading.Lock()
+        self._explain_job = LatestJob(
+            self._on_explain_error,
+            background=background,
+            settle=SETTLE_SECONDS,
+            name="lenet-attribution",
+        )
         self.explain_calls = 0
         self._shown_explanation: Attribution | None = None
-        self._mistakes: _Mistakes | None = None
-        self._wrong_thread: threading.Thread | None = None
-        self._wrong_request = 0
+        self._mistakes: Mistakes | None = None
+        self._wrong_job = LatestJob(
+            self._on_wrong_error, background=background, name="lenet-mistakes"
+        )
+        self._jobs = (self._explain_job, self._wrong_job)
 
         self._explain_box = widgets.VBox([self._explain_status, self._explain_view.image])
         widgets.link((self._index, "value"), (self, "index"))
@@ -231,56 +226,15 @@ class FeatureMapsPanel(widgets.VBox):
         """Recompute with the model's current weights (after training or loading)."""
         self._explain_cache.clear()
         self._mistakes = None
-        self._draw(rebuild=True)
-        self._request_explanation()
+        self._draw_stale()
 
-    def wait(self, timeout: float = 60.0) -> bool:
+    def wait(self, timeout: float | None = 60.0) -> bool:
         """Block until background work (attribution, finding mistakes) is done; True if it is."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._explain_lock:
-                worker = self._explain_worker
-            threads = [thread for thread in (worker, self._wrong_thread) if thread is not None]
-            if not any(thread.is_alive() for thread in threads):
-                return True
-            for thread in threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
-            if time.monotonic() >= deadline:
-                return not any(thread.is_alive() for thread in threads)
+        return super().wait(timeout)
 
-    def step_misclassified(self, direction: int) -> None:
-        """Show the next (``+1``) or previous (``-1``) test digit the model gets wrong."""
-        if self._labels is None:
-            self._wrong_status.value = status_html(
-                "no labels were given: misclassified digits cannot be found.", "error"
-            )
-            return
-        model = self.model
-        if model is None:
-            return
-        try:
-            fingerprint = weights_fingerprint(model)
-        except Exception as error:
-            self._wrong_status.value = status_html(f"{type(error).__name__}: {error}", "error")
-            return
-        if self._mistakes is None or self._mistakes.fingerprint != fingerprint:
-            self._mistakes = _Mistakes(fingerprint, self._labels)
-        mistakes = self._mistakes
-        self._wrong_request += 1
-        request = self._wrong_request
-        found = mistakes.search(self.index, direction)
-        if found is not None:  # Known without computing anything.
-            self._jump(found)
-            return
-        self._wrong_status.value = status_html("looking for the next misclassified digit…")
-        if self._background:
-            thread = threading.Thread(
-                target=self._find_wrong, args=(request, model, mistakes, direction), daemon=True
-            )
-            self._wrong_thread = thread
-            thread.start()
-        else:
-            self._find_wrong(request, model, mistakes, direction)
+    def check_model(self, model: Any) -> None:
+        """Raise ``ValueError`` unless the panel can probe ``model``'s layers."""
+        FeatureMapProbe(model)
 
     # ------------------------------------------------------------------ validation
 
@@ -291,21 +245,9 @@ class FeatureMapsPanel(widgets.VBox):
             raise traitlets.TraitError(f"index is {value}; expected 0..{len(self._images) - 1}.")
         return value
 
-    @traitlets.validate("model")
-    def _valid_model(self, proposal):
-        model = proposal["value"]
-        if model is not None:
-            try:
-                FeatureMapProbe(model)
-            except ValueError as error:  # The current model stays; the message says why.
-                raise traitlets.TraitError(str(error)) from None
-        return model
-
     # ------------------------------------------------------------------ events
 
-    @traitlets.observe("model")
-    def _on_model_changed(self, change) -> None:
-        model = change["new"]
+    def _show_model(self, model) -> None:
         self._probe = None
         self._explain_cache.clear()
         self._mistakes = None
@@ -327,28 +269,6 @@ class FeatureMapsPanel(widgets.VBox):
         else:
             self.layer = current  # Draws through _on_layer_changed.
         self._request_explanation()
-
-    def _update_class_choices(self, model) -> None:
-        count = int(model.outputs[0].shape[-1])
-        options = [(text, value) for value, text in CLASS_CHOICES.items()]
-        options += [(f"class {number}", number) for number in range(count)]
-        if list(self._classes.options) != options:
-            current = self._classes.value
-            self._classes.options = options
-            valid = [value for _, value in options]
-            self._classes.value = current if current in valid else PREDICTED_AND_TRUE
-
-    def _update_cam_layers(self, model) -> None:
-        try:
-            names = cam_layers(model)
-        except Exception:  # NaN weights, odd models: Grad-CAM then says why when chosen.
-            names = []
-        current = self._cam_layer.value
-        self._cam_layer.options = names
-        if current in names:
-            self._cam_layer.value = current
-        elif names:
-            self._cam_layer.value = names[0]
 
     def _on_layer_chosen(self, change) -> None:
         if change["new"] is not None:
@@ -390,8 +310,12 @@ class FeatureMapsPanel(widgets.VBox):
 
     # ------------------------------------------------------------------ feature maps
 
+    def _draw_stale(self) -> None:
+        self._draw(rebuild=True)
+        self._request_explanation()
+
     def _draw(self, rebuild: bool) -> None:
-        if self._probe is None or self.layer not in self._probe.layers:
+        if self._deferred() or self._probe is None or self.layer not in self._probe.layers:
             return
         image = self._images[self.index]
         try:
@@ -435,200 +359,7 @@ class FeatureMapsPanel(widgets.VBox):
 
     # ------------------------------------------------------------------ misclassified
 
-    def _find_wrong(self, request: int, model, mistakes: _Mistakes, direction: int) -> None:
-        """Predict chunk after chunk, from the shown digit on, until a mistake is found."""
-        start = self.index
-        try:
-            while True:
-                found = mistakes.search(start, direction)
-                if found is not None:
-                    break
-                if request != self._wrong_request or model is not self.model:
-                    return  # Superseded: another click, or another model.
-                chunk = mistakes.next_unknown_chunk(start, direction)
-                mistakes.predicted[chunk] = predict_classes(model, self._images[chunk])
-        except Exception as error:
-            if request == self._wrong_request:
-                self._wrong_status.value = status_html(f"{type(error).__name__}: {error}", "error")
-            return
-        if request == self._wrong_request and model is self.model:
-            self._jump(found)
-
-    def _jump(self, target: int) -> None:
-        if target < 0:
-            self._wrong_status.value = status_html(
-                f"no misclassified digit: all {plural(len(self._images), 'test digit')} "
-                "are classified right.",
-                "ok",
-            )
-            return
-        if target == self.index:
-            self._show_wrong_position()
-        else:
-            self.index = target  # Shows the position through _on_index_changed.
-
-    def _show_wrong_position(self) -> None:
-        mistakes = self._mistakes
-        if mistakes is None or self.model is None or self._labels is None:
-            return
-        known = mistakes.predicted >= 0
-        wrong = np.flatnonzero(known & (mistakes.predicted != self._labels))
-        checked = int(np.count_nonzero(known))
-        total = plural(len(self._images), "test digit")
-        here = int(mistakes.predicted[self.index])
-        if checked == len(self._images):
-            where = np.flatnonzero(wrong == self.index)
-            if len(where):
-                text = f"misclassified digit {int(where[0]) + 1} of {len(wrong):,} (among {total})"
-            else:
-                text = f"{len(wrong):,} of {total} are misclassified; this one is right"
-        else:
-            state = {True: "misclassified", False: "classified right"}.get(
-                here >= 0 and here != int(self._labels[self.index]), "misclassified"
-            )
-            if here < 0:
-                state = "not checked yet"
-            text = (
-                f"this digit: {state}; {plural(len(wrong), 'mistake')} among the "
-                f"{checked:,} of {total} checked so far"
-            )
-        self._wrong_status.value = status_html(text)
-
     # ------------------------------------------------------------------ why this class?
-
-    def _explain_settings(self) -> tuple:
-        choice = self._classes.value
-        classes = {PREDICTED_AND_TRUE: None, ALL_CLASSES: "all"}.get(choice, choice)
-        layer = self._cam_layer.value if self.method == "gradcam" else None
-        return self.method, classes, layer
-
-    def _request_explanation(self) -> None:
-        """Ask for the picture of the current settings: cached, else computed (latest wins)."""
-        self._explain_request += 1
-        request = self._explain_request
-        model = self.model
-        if not self.explaining or model is None or self._probe is None:
-            return
-        method, classes, layer = self._explain_settings()
-        index = self.index
-        label = None if self._labels is None else int(self._labels[index])
-        key = (id(model), index, method, classes, layer)
-        cached = self._explain_cache.get(key)
-        if cached is not None:
-            self._accept_explanation(request, model, index, cached, 0.0)
-            return
-        self._explain_status.value = status_html(
-            f"computing {METHOD_LABELS[method]} for test digit {index}…"
-        )
-        job = (request, model, index, label, method, classes, layer, key)
-        if not self._background:
-            self._compute_explanation(job)
-            return
-        with self._explain_lock:
-            self._explain_pending = job
-            if self._explain_worker is None:
-                worker = threading.Thread(target=self._explain_loop, daemon=True)
-                self._explain_worker = worker
-                worker.start()
-
-    def _explain_loop(self) -> None:
-        """The background worker: computes the newest pending request until none is left."""
-        while True:
-            time.sleep(SETTLE_SECONDS)  # Let a slider storm settle: only its last value counts.
-            with self._explain_lock:
-                job = self._explain_pending
-                self._explain_pending = None
-                if job is None:
-                    self._explain_worker = None
-                    return
-            if job[0] == self._explain_request:  # Skip requests superseded while waiting.
-                self._compute_explanation(job)
-
-    def _compute_explanation(self, job: tuple) -> None:
-        request, model, index, label, method, classes, layer, key = job
-        started = time.perf_counter()
-        try:
-            self.explain_calls += 1
-            result = explain(model, self._images[index], method, classes, label=label, layer=layer)
-        except KeyboardInterrupt:
-            if request == self._explain_request:
-                self._explain_status.value = status_html(
-                    "computing was interrupted; change a setting to retry.", "error"
-                )
-            return
-        except Exception as error:  # Shown in the panel; the panel stays usable.
-            if request == self._explain_request:
-                self._explain_status.value = status_html(str(error), "error")
-            return
-        seconds = time.perf_counter() - started
-        self._explain_cache.put(key, result)
-        self._accept_explanation(request, model, index, result, seconds)
-
-    def _accept_explanation(
-        self, request: int, model, index: int, result: Attribution, seconds: float
-    ) -> None:
-        with self._explain_draw_lock:
-            if request != self._explain_request or model is not self.model:
-                return  # A newer request was made meanwhile: never show a stale picture.
-            figure = self._explain_view.figure
-            draw_explanation(figure, self._images[index], result)
-            self._explain_view.refresh()
-            self._shown_explanation = result
-            names = [_role(class_index, result) for class_index in result.classes[:3]] + (
-                ["…"] if len(result.classes) > 3 else []
-            )
-            took = f" in {seconds * 1000:.0f} ms" if seconds else ""
-            where = f" on {result.layer}" if result.layer else ""
-            self._explain_status.value = status_html(
-                f"{METHOD_LABELS[result.method]}{where} of test digit {index} for "
-                f"{', '.join(names)}{took}; one colour scale for every class"
-            )
-
-
-class _Mistakes:
-    """Predicted classes of the test digits for one set of weights, filled chunk by chunk.
-
-    Finding the next mistake predicts only the chunks between the shown digit and
-    it (about 0.1 s for 500 digits), not all 10,000 test digits first.
-    """
-
-    def __init__(self, fingerprint: str, labels: np.ndarray) -> None:
-        self.fingerprint = fingerprint
-        self.labels = np.asarray(labels).astype(np.int64)
-        self.predicted = np.full(len(labels), -1, dtype=np.int64)
-
-    def search(self, index: int, direction: int) -> int | None:
-        """The next mistake after ``index`` in ``direction`` (wrapping); -1 if there is none.
-
-        None when an unchecked digit comes first (predict ``next_unknown_chunk``).
-        """
-        labels = self.labels
-        count = len(self.predicted)
-        order = (index + direction * np.arange(1, count + 1)) % count
-        predicted = self.predicted[order]
-        unknown = np.flatnonzero(predicted < 0)
-        wrong = np.flatnonzero((predicted >= 0) & (predicted != labels[order]))
-        first_unknown = int(unknown[0]) if len(unknown) else count
-        if len(wrong) and int(wrong[0]) < first_unknown:
-            return int(order[int(wrong[0])])
-        return -1 if first_unknown == count else None
-
-    def next_unknown_chunk(self, index: int, direction: int) -> slice:
-        """The chunk of ``CHUNK`` digits holding the first unchecked one after ``index``."""
-        count = len(self.predicted)
-        order = (index + direction * np.arange(1, count + 1)) % count
-        position = int(order[np.flatnonzero(self.predicted[order] < 0)[0]])
-        start = position // CHUNK * CHUNK
-        return slice(start, min(start + CHUNK, count))
-
-
-def _role(class_index: int, result: Attribution) -> str:
-    roles = []
-    if class_index == result.predicted_class:
-        roles.append("predicted")
-    if result.label is not None and class_index == result.label:
-        roles.append("true")
-    return f"{class_index} ({' = '.join(roles)})" if roles else str(class_index)
 
 
 def _unit_kind(model: Any, layer: str) -> str | None:

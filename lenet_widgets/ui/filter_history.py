@@ -13,12 +13,13 @@ from lenet_widgets.plotting.filters import plot_filter_grid, update_grid
 from lenet_widgets.text import epochs_text, plural
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
+from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["FilterHistoryPanel"]
 
 
-class FilterHistoryPanel(widgets.VBox):
+class FilterHistoryPanel(ModelPanel):
     """Watch a layer's filters evolve: one picture per epoch, chosen with a slider.
 
     Give ``recorder`` to a ``TrainingPanel`` (``callbacks=[panel.recorder]``);
@@ -36,7 +37,6 @@ class FilterHistoryPanel(widgets.VBox):
             run stopped 16 of 79 batches into the second epoch); one of the recorded ones.
     """
 
-    model = traitlets.Any(allow_none=True)
     epoch = traitlets.Float(0.0)
 
     def __init__(
@@ -59,7 +59,7 @@ class FilterHistoryPanel(widgets.VBox):
             description="epochs trained",
             tooltip="the picture recorded after this many epochs",
         )
-        self._status = widgets.HTML(status_html("train to record the filters at each epoch end."))
+        self.set_status("train to record the filters at each epoch end.")
         self._view = FigureView(figsize=(3.6, 3.9), dpi=80, css_class="lenet-filter-history")
         widgets.link((self._epoch, "value"), (self, "epoch"))
         self._layer.observe(self._on_layer_chosen, names="value")
@@ -73,22 +73,17 @@ class FilterHistoryPanel(widgets.VBox):
         self._wanted_layer = layer
         self.model = model
 
-    @traitlets.validate("model")
-    def _valid_model(self, proposal):
-        model = proposal["value"]
-        if model is not None:
-            try:
-                visualizable_layers(model)
-            except ValueError as error:  # The current model stays; the message says why.
-                raise traitlets.TraitError(str(error)) from None
-        return model
+    def check_model(self, model) -> None:
+        """Raise ``ValueError`` unless the filters of ``model`` can be visualized."""
+        visualizable_layers(model)
 
-    @traitlets.observe("model")
-    def _on_model_changed(self, change) -> None:
+    def refresh(self) -> None:
+        """Nothing to redraw: the pictures are the ones recorded at each epoch end."""
+
+    def _show_model(self, model) -> None:
         self.recorder.clear()
         self._reset_slider()
         self._view.clear()  # No stale "after 3 epochs" picture under "train to record...".
-        model = change["new"]
         if model is None:
             return
         layers = [name for name in visualizable_layers(model) if "conv" in name] or (

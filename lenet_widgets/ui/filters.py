@@ -20,48 +20,45 @@ a tile is marked dead only when none of those digits (nor its optimized image) m
 the filter positive anywhere; the caption says how many digits were used. Without
 images (or with images the model cannot take) a red tile only means *inactive at the
 start*: zero at the start image, which a real digit may still fire.
+
+Cut along its concerns: this module builds the controls, reacts to them and draws
+the grid; ``filters_compute`` runs the grid's requests and accepts their results;
+``filters_examples`` computes and draws the dataset examples.
 """
 
 from __future__ import annotations
 
-import html
 import threading
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-import traitlets
 
-from lenet_widgets.core import filters as core_filters
-from lenet_widgets.core.data import DataError, with_channel_axis
+from lenet_widgets.core.data import with_channel_axis
 from lenet_widgets.core.filters import (
     DEFAULT_PRESET,
     MAX_STEPS,
     OBJECTIVES,
     PRESETS,
     FilterResult,
-    FilterSearchCancelledError,
     TopExamples,
-    filter_count,
-    preset_arguments,
     visualizable_layers,
 )
-from lenet_widgets.core.model import prepare_for_model, weights_fingerprint
 from lenet_widgets.plotting.filters import (
     SORT_ORDERS,
     grid_caption,
-    grid_order,
     plot_filter_grid,
-    plot_top_examples,
     update_grid,
 )
-from lenet_widgets.text import plural
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
-from lenet_widgets.ui.status import status_html
+from lenet_widgets.ui.filters_compute import DEAD_TEST_IMAGES, FilterComputation
+from lenet_widgets.ui.filters_examples import GRID_FIGSIZE, DatasetExamples
+from lenet_widgets.ui.jobs import LatestJob
+from lenet_widgets.ui.panel import ModelPanel
 
-__all__ = ["FilterExplorer"]
+__all__ = ["DEAD_TEST_IMAGES", "FilterExplorer"]
 
 CACHE_SIZE = 8
 """How many computed results ``FilterExplorer`` keeps (per weights, layer and settings)."""
@@ -69,25 +66,11 @@ CACHE_SIZE = 8
 STEP_CHOICES = (20, 50, 100, 200, 500)
 """Ascent steps the "ascent steps" control offers (plus the ``max_steps`` given)."""
 
-GRID_FIGSIZE = (4.2, 5.6)
-"""Grid picture size in inches, shown at 96 CSS px per inch: 403 x 538 px, so the grid and
-its controls fit a 1280x900 window, and the dataset examples sit beside it (806 px)."""
-
 MAX_GRID = 10
 """Largest grid the grid slider offers (tiles per side)."""
 
-EXAMPLE_COUNT = 6
-"""Test images shown per filter beside its optimized image."""
 
-EXAMPLE_ROWS = 6
-"""At most this many filters (the grid's first row) in the dataset examples picture."""
-
-DEAD_TEST_IMAGES = 1000
-"""At most this many of the given test images (the first ones) decide whether a filter is
-dead: enough digits to fire any filter a digit can fire, few enough to cost ~0.1 s."""
-
-
-class FilterExplorer(widgets.VBox):
+class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
     """Activation maximization of a layer's filters, explored with sliders.
 
     Args:
@@ -105,10 +88,9 @@ class FilterExplorer(widgets.VBox):
         labels: optional ``(N,)`` labels of ``images``, shown above the examples.
 
     Public traits: ``model`` (setting it recomputes). ``refresh()`` recomputes if the
-    weights changed; ``wait()`` blocks until background work is done.
+    weights changed; ``wait()`` blocks until background work is done. Both computations
+    (the grid, the dataset examples) are ``LatestJob``s: the latest request wins.
     """
-
-    model = traitlets.Any(allow_none=True, help="the Keras model whose filters are shown")
 
     def __init__(
         self,
@@ -144,17 +126,20 @@ class FilterExplorer(widgets.VBox):
         self._examples: TopExamples | None = None
         self._examples_key: tuple | None = None
         self._result_key: tuple | None = None
-        self._examples_request_id = 0
-        self._examples_thread: threading.Thread | None = None
         self.example_calls = 0
         self._initial_layer = layer
         self._max_filters = int(max_filters)
-        self._background = bool(background)
         self._cache = RecentCache(CACHE_SIZE)
         self._result: FilterResult | None = None
         self._artists = None
-        self._request_id = 0
-        self._thread: threading.Thread | None = None
+        # Gradient ascent polls for cancellation: a newer request starts at once (overlap).
+        self._filters_job = LatestJob(
+            self._on_job_error, background=background, overlap=True, name="lenet-filters"
+        )
+        self._examples_job = LatestJob(
+            self._on_job_error, background=background, overlap=True, name="lenet-filter-examples"
+        )
+        self._jobs = (self._filters_job, self._examples_job)
         self._draw_lock = threading.Lock()
         self._quiet = False
         self._quiet_view = False
@@ -221,7 +206,6 @@ class FilterExplorer(widgets.VBox):
         self._sort = widgets.ToggleButtons(options=list(SORT_ORDERS), value="activation")
         self._sort.style.button_width = "80px"
         self._progress = widgets.IntProgress(value=0, min=0, max=max_steps, description="")
-        self._status = widgets.HTML(value="")
         self._view = FigureView(figsize=GRID_FIGSIZE, dpi=96, css_class="lenet-filter-grid")
         self._show_examples = widgets.ToggleButton(
             value=False,
@@ -280,40 +264,25 @@ class FilterExplorer(widgets.VBox):
         """The dataset examples of the layer shown (None until the toggle computed them)."""
         return self._examples
 
-    def wait(self, timeout: float = 60.0) -> bool:
-        """Block until background work is finished; True if it finished in time."""
-        for thread in (self._thread, self._examples_thread):
-            if thread is not None:
-                thread.join(timeout)
-                if thread.is_alive():
-                    return False
-        # A result accepted meanwhile may have started the examples of its layer.
-        thread = self._examples_thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Block until the grid and the dataset examples are computed (one deadline for both).
+
+        Returns:
+            True if everything finished in time, also examples that a result arriving
+            meanwhile started.
+        """
+        return super().wait(timeout)
+
+    def check_model(self, model: Any) -> None:
+        """Raise ``TypeError``/``ValueError`` unless ``model`` has a layer to visualize."""
+        if not hasattr(model, "layers"):
+            raise TypeError(f"model is {type(model).__name__}; expected a Keras model.")
+        if not visualizable_layers(model):  # Raises ValueError for unusable models.
+            raise ValueError(f"model {model.name!r} has no layer to visualize.")
 
     # ------------------------------------------------------------------ traits
 
-    @traitlets.validate("model")
-    def _validate_model(self, proposal: dict) -> Any:
-        model = proposal["value"]
-        if model is None:
-            return model
-        if not hasattr(model, "layers"):
-            raise traitlets.TraitError(f"model is {type(model).__name__}; expected a Keras model.")
-        try:
-            names = visualizable_layers(model)
-        except ValueError as error:
-            raise traitlets.TraitError(str(error)) from error
-        if not names:
-            raise traitlets.TraitError(f"model {model.name!r} has no layer to visualize.")
-        return model
-
-    @traitlets.observe("model")
-    def _on_model_change(self, change: dict) -> None:
-        model = change["new"]
+    def _show_model(self, model: Any) -> None:
         self._quiet = True
         try:
             if model is None:
@@ -338,152 +307,6 @@ class FilterExplorer(widgets.VBox):
     def _on_view_change(self, change: dict) -> None:
         if not self._quiet_view:
             self._draw()
-
-    def _on_examples_toggle(self, change: dict) -> None:
-        self._examples_view.image.layout.display = None if change["new"] else "none"
-        if change["new"]:
-            self._request_examples()
-
-    # ------------------------------------------------------------------ computing
-
-    def _settings(self) -> tuple:
-        return (
-            self._layer.value,
-            self._preset.value,
-            round(float(self._step_size.value), 6),
-            int(self._seed.value),
-            int(self._computed.value),
-            self._objective.value,
-        )
-
-    def _request(self) -> None:
-        model = self.model
-        if model is None or not self._layer.value:
-            return
-        self._request_id += 1
-        request_id = self._request_id
-        try:
-            key = (weights_fingerprint(model), *self._settings())
-        except Exception as error:  # Show it in the widget; a notebook must not break.
-            self._show_error(error)
-            return
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._accept(request_id, cached, key)
-            return
-        self._progress.value = 0
-        self._progress.bar_style = "info"
-        self._status.value = f"computing {html.escape(str(self._layer.value))}…"
-        if self._background:
-            thread = threading.Thread(
-                target=self._compute, args=(request_id, model, key), daemon=True
-            )
-            self._thread = thread
-            thread.start()
-        else:
-            self._compute(request_id, model, key)
-
-    def _compute(self, request_id: int, model: Any, key: tuple) -> None:
-        _, layer, preset, factor, seed, steps, objective = key
-
-        def progress(step: int, total: int) -> bool:
-            if request_id != self._request_id:
-                return False  # Superseded: stop early.
-            self._progress.max = max(total, 1)
-            self._progress.value = step
-            return True
-
-        try:
-            arguments = preset_arguments(preset, model)
-            arguments["step_size"] *= factor
-            count = min(filter_count(model, layer), self._max_filters)
-            data = self._dead_test_data(model)
-            self.engine_calls += 1
-            # Looked up on the module at call time, so tests can count or slow the calls.
-            result = core_filters.maximize_filters(
-                model,
-                layer,
-                filters=range(count),
-                steps=steps,
-                seed=seed,
-                progress=progress,
-                progress_every=max(core_filters.PROGRESS_EVERY, steps // 40),
-                preset=preset,
-                objective=objective,
-                step_size=arguments["step_size"],
-                data=data,
-            )
-        except FilterSearchCancelledError:
-            return
-        except KeyboardInterrupt:  # Ctrl-C in the kernel: the previous picture stays.
-            if request_id == self._request_id:
-                self._show_error(f"computing {layer} was interrupted; change a setting to retry.")
-            return
-        except Exception as error:
-            if request_id == self._request_id:
-                self._show_error(error)
-            return
-        self._cache.put(key, result)
-        self._accept(request_id, result, key)
-
-    def _dead_test_data(self, model: Any) -> np.ndarray | None:
-        """The first ``DEAD_TEST_IMAGES`` test images in the model's input range, for the
-        engine's "dead" test; None without images or when the model cannot take them
-        (another input shape, unusable pixels): red tiles then mean inactive at the start."""
-        if self._prepared is None:
-            return None
-        sample = self._prepared[:DEAD_TEST_IMAGES]
-        if sample.shape[1:] != tuple(model.inputs[0].shape[1:]):
-            return None
-        try:
-            return prepare_for_model(model, sample)
-        except DataError:
-            return None
-
-    def _dead_test_count(self, result: FilterResult) -> int | None:
-        """How many test images decided ``result.dead`` (None: the start-image test)."""
-        if result.dead_test != "data" or self._prepared is None:
-            return None
-        return min(len(self._prepared), DEAD_TEST_IMAGES)
-
-    def _accept(self, request_id: int, result: FilterResult, key: tuple) -> None:
-        with self._draw_lock:
-            if request_id != self._request_id:
-                return  # A newer request was made meanwhile: never show a stale picture.
-            self._result = result
-            self._result_key = key
-            self._artists = None
-        self._progress.value = self._progress.max
-        self._progress.bar_style = "success"
-        count = len(result.filters)
-        dead = int(np.count_nonzero(result.dead))
-        tested = self._dead_test_count(result)
-        word = (
-            "inactive at the start" if tested is None else f"dead on {plural(tested, 'test image')}"
-        )
-        message = (
-            f"{result.layer} ({result.objective if result.kind == 'channel' else result.kind}): "
-            f"{plural(count, 'filter')}, "
-            f"{plural(result.steps, 'step')}, {dead} {word}"
-        )
-        if not result.in_range:
-            message += "; its pixels left the input range"
-        self._status.value = status_html(message, "info" if result.in_range else "warning")
-        if self._steps.max != result.steps:  # "ascent steps" changed: scrub through all.
-            self._quiet_view = True
-            try:
-                self._steps.max = self._play.max = result.steps
-                self._steps.value = self._play.value = result.steps
-                self._play.step = max(1, result.steps // 50)
-            finally:
-                self._quiet_view = False
-        self._draw()
-        if self._show_examples.value:
-            self._request_examples()
-
-    def _show_error(self, error: Exception | str) -> None:
-        self._progress.bar_style = "danger"
-        self._status.value = status_html(str(error), "error")
 
     # ------------------------------------------------------------------ drawing
 
@@ -535,88 +358,6 @@ class FilterExplorer(widgets.VBox):
                 )
             self._view.refresh()
             self._draw_examples_locked()
-
-    # ------------------------------------------------------------------ dataset examples
-
-    def _request_examples(self) -> None:
-        """Show the dataset examples of the shown result's layer: cached, else computed."""
-        model, key, result = self.model, self._result_key, self._result
-        if self._prepared is None or model is None or key is None or result is None:
-            return
-        self._examples_request_id += 1
-        request_id = self._examples_request_id
-        examples_key = (key[0], key[1], tuple(int(index) for index in result.filters))
-        cached = self._examples_cache.get(examples_key)
-        if cached is not None:
-            self._accept_examples(request_id, examples_key, cached)
-            return
-        if self._background:
-            thread = threading.Thread(
-                target=self._compute_examples,
-                args=(request_id, model, examples_key),
-                daemon=True,
-            )
-            self._examples_thread = thread
-            thread.start()
-        else:
-            self._compute_examples(request_id, model, examples_key)
-
-    def _compute_examples(self, request_id: int, model: Any, examples_key: tuple) -> None:
-        _, layer, filters = examples_key
-        try:
-            self.example_calls += 1
-            # Looked up on the module at call time, so tests can count the calls.
-            examples = core_filters.top_activating_examples(
-                model,
-                layer,
-                prepare_for_model(model, self._prepared),
-                filters=filters,
-                count=EXAMPLE_COUNT,
-            )
-        except Exception as error:
-            if request_id == self._examples_request_id:
-                self._show_error(error)
-            return
-        self._examples_cache.put(examples_key, examples)
-        self._accept_examples(request_id, examples_key, examples)
-
-    def _accept_examples(self, request_id: int, examples_key: tuple, examples: TopExamples) -> None:
-        with self._draw_lock:
-            if request_id != self._examples_request_id:
-                return  # Superseded: a newer layer or weights asked meanwhile.
-            self._examples = examples
-            self._examples_key = examples_key
-            self._draw_examples_locked()
-
-    def _draw_examples_locked(self) -> None:
-        """Redraw the examples picture (caller holds the draw lock); no recomputation."""
-        result, examples, key = self._result, self._examples, self._result_key
-        if not self._show_examples.value or result is None or examples is None or key is None:
-            return
-        if self._examples_key != (key[0], key[1], tuple(int(index) for index in result.filters)):
-            return  # Those of the new layer or weights are on their way: never mix them.
-        step = min(int(self._steps.value), result.steps)
-        images, activations = result.at(step)
-        order = grid_order(activations, result.filters, result.dead, self._sort.value)
-        rows = order[: max(1, min(int(self._grid.value), EXAMPLE_ROWS))]
-        figure = self._examples_view.figure
-        figure.set_size_inches(GRID_FIGSIZE[0], 0.5 + 0.78 * len(rows))
-        plot_top_examples(
-            figure,
-            images[rows],
-            self._images,
-            result.filters[rows],
-            examples.indices[rows],
-            examples.activations[rows],
-            self._labels,
-        )
-        figure.suptitle(
-            f"{result.layer}: optimized (step {step}), test images exciting it most",
-            fontsize=8,
-            y=0.995,
-            va="top",
-        )
-        self._examples_view.refresh()
 
 
 def _check_integer(name: str, value: Any, low: int, high: int | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -29,6 +30,11 @@ INITIAL_WAIT_SECONDS = 120.0
 
 TAB_TITLES = ("Train", "Save / load", "Structure", "Filters", "Feature maps")
 
+LAZY_TABS = (2, 4)
+"""Tabs drawn only once chosen (Structure, Feature maps): nobody waits for a picture they
+did not open. The Train tab is complete at once, and so is the Filters picture (the first
+thing a lesson looks at; Voila snapshots the widgets when the cell ends)."""
+
 
 class LeNetLab(widgets.Tab):
     """The dashboard: train, save, structure, filters and feature maps on one model.
@@ -44,7 +50,10 @@ class LeNetLab(widgets.Tab):
         filter_steps: gradient-ascent steps computed by the filter panel.
 
     Public traits:
-        model: the one model every panel works on.
+        model: the one model every panel works on; a model any panel refuses
+            (its ``check_model``) is refused before any panel changes.
+        selected_index: the tab shown (``Tab``'s trait); the Structure and Feature maps
+            panels draw when their tab is first chosen, and stay ``active`` while shown.
 
     Attributes:
         training, filter_history, saving, structure, filters, feature_maps: the panels.
@@ -63,11 +72,11 @@ class LeNetLab(widgets.Tab):
             model, data, train_size=train_size, callbacks=[self.filter_history.recorder]
         )
         self.saving = SavePanel(model)
-        self.structure = StructurePanel(model)
+        self.structure = StructurePanel(model, active=False)
         self.filters = FilterExplorer(
             model, max_steps=filter_steps, images=data.x_test, labels=data.y_test
         )
-        self.feature_maps = FeatureMapsPanel(model, data.x_test, data.y_test)
+        self.feature_maps = FeatureMapsPanel(model, data.x_test, data.y_test, active=False)
         self._panels = (
             self.training,
             self.filter_history,
@@ -89,6 +98,8 @@ class LeNetLab(widgets.Tab):
         self.saving.observe(self._on_panel_replaced_model, names="model")
         self.training.observe(self._on_training_finished, names="runs_finished")
         self.training.observe(self._on_training_running, names="running")
+        self.observe(self._on_tab_selected, names="selected_index")
+        self._on_tab_selected({"new": self.selected_index})
         fit_labels(self)  # No control label cut off ("learning r…"), whatever a panel set.
         # The first filter picture is computed in a thread. Wait for it here, so the
         # dashboard is complete when the cell returns: Voila snapshots widget states
@@ -101,20 +112,51 @@ class LeNetLab(widgets.Tab):
         """All panels, in tab order (the Train tab holds training and filter history)."""
         return self._panels
 
-    def wait(self, timeout: float = 120.0) -> None:
-        """Block until training, filter and attribution computations finish (tests, scripts)."""
-        self.training.wait(timeout)
-        self.filters.wait(timeout)
-        self.feature_maps.wait(timeout)
+    def wait(self, timeout: float | None = 120.0) -> bool:
+        """Block until training and every panel's background work finish (tests, scripts).
+
+        Args:
+            timeout: seconds for everything together (one deadline); None waits for good.
+
+        Returns:
+            True if everything finished, False if the deadline came first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for panel in self._panels:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not panel.wait(left):
+                return False
+        return True
+
+    def _panel_tabs(self) -> tuple[tuple[widgets.Widget, ...], ...]:
+        """The panels in each tab, in tab order."""
+        return (
+            (self.training, self.filter_history),
+            (self.saving,),
+            (self.structure,),
+            (self.filters,),
+            (self.feature_maps,),
+        )
+
+    def _on_tab_selected(self, change) -> None:
+        """A lazy tab's panels are active while shown: they draw what they owe when chosen."""
+        for number, panels in enumerate(self._panel_tabs()):
+            if number in LAZY_TABS:
+                for panel in panels:
+                    panel.active = number == change["new"]
 
     @traitlets.validate("model")
     def _valid_model(self, proposal):
         """Refuse a model any panel refuses, before any panel changes (no half-switched lab)."""
         model = proposal["value"]
+        if model is None:
+            return model
         for panel in getattr(self, "_panels", ()):
-            trait = panel.traits().get("model")
-            if trait is not None and panel.model is not model:
-                trait._validate(panel, model)  # The panel's own checks; raises TraitError.
+            if panel.model is not model:
+                try:
+                    panel.check_model(model)  # The panel's own checks, its own message.
+                except (ValueError, TypeError) as error:
+                    raise traitlets.TraitError(str(error)) from None
         return model
 
     @traitlets.observe("model")

@@ -19,6 +19,7 @@ from lenet_widgets.core.persistence import (
 )
 from lenet_widgets.text import model_line
 from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["SavePanel", "describe_line"]
@@ -42,7 +43,7 @@ def describe_line(model) -> str:
     return line
 
 
-class SavePanel(widgets.VBox):
+class SavePanel(ModelPanel):
     """Save the model to a path in a chosen format, or load one in its place.
 
     Errors (bad path, damaged file, unsafe file) appear in the panel's status
@@ -55,7 +56,6 @@ class SavePanel(widgets.VBox):
         busy: set True by the dashboard while training, to refuse saving half-way.
     """
 
-    model = traitlets.Any(allow_none=True)
     path = traitlets.Unicode("lenet.keras")
     busy = traitlets.Bool(False)
 
@@ -69,7 +69,6 @@ class SavePanel(widgets.VBox):
         )
         self._save_button = widgets.Button(description="Save", icon="save", button_style="primary")
         self._load_button = widgets.Button(description="Load", icon="folder-open")
-        self._status = widgets.HTML()
         widgets.link((self._path, "value"), (self, "path"))
         self._save_button.on_click(self._on_save_clicked)
         self._load_button.on_click(self._on_load_clicked)
@@ -118,8 +117,7 @@ class SavePanel(widgets.VBox):
                 break
         self.path = path + change["new"]
 
-    @traitlets.observe("model")
-    def _on_model_changed(self, change) -> None:
+    def _show_model(self, model) -> None:
         self.refresh()
 
     def _on_save_clicked(self, button) -> None:

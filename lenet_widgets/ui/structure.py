@@ -28,6 +28,7 @@ from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import DENSITY, show_picture
+from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["OPTION_LABELS", "StructurePanel"]
@@ -57,7 +58,17 @@ def _png(figure: Figure | None) -> bytes:
     return figure_png(figure, dpi=figure.get_dpi() * DENSITY, tight=False)  # Crisp on 2x.
 
 
-class StructurePanel(widgets.VBox):
+def _check_keras_model(name: str, model: Any) -> None:
+    """Raise ``TypeError``/``ValueError`` unless ``model`` is a built Keras model."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{name} is a {type(model).__name__}; expected a Keras model.")
+    if not model.built:
+        raise ValueError(
+            f"{name} {model.name!r} is not built; expected a built model (call build() first)."
+        )
+
+
+class StructurePanel(ModelPanel):
     """A model's structure picture with all ``plot_model`` options, inspector and diff.
 
     Args:
@@ -68,11 +79,16 @@ class StructurePanel(widgets.VBox):
         rankdir: ``"TB"`` or ``"LR"``.
         show_shapes, show_layer_names: the first options (the chapter shows both).
 
-    Public traits: ``model`` and ``compare_to`` (setting either redraws). ``refresh()``
-    forgets cached pictures and redraws (after changing a model in place).
+    Public traits: ``model`` and ``compare_to`` (setting either redraws), ``active``
+    (off: nothing is drawn until it is on again; the dashboard turns it on when its
+    tab is chosen). ``refresh()`` forgets cached pictures and redraws (after changing
+    a model in place).
+
+    Drawing stays on the calling thread: a picture is tens of milliseconds and cached
+    per option set, the Save button and the toggles read it right after a change, and
+    the dashboard draws nothing here until the tab is opened.
     """
 
-    model = traitlets.Any(allow_none=True, help="the Keras model drawn")
     compare_to = traitlets.Any(allow_none=True, help="a second model to compare with")
 
     def __init__(
@@ -120,7 +136,6 @@ class StructurePanel(widgets.VBox):
             format="png", layout=widgets.Layout(max_width="100%", height="auto")
         )
         self._picture.add_class("lenet-structure-picture")
-        self._status = widgets.HTML(value="")
         self._save_path = widgets.Text(value="model.png", description="save to")
         self._save = widgets.Button(description="Save", icon="save")
         self._layer = widgets.Dropdown(options=[], description="layer")
@@ -178,29 +193,30 @@ class StructurePanel(widgets.VBox):
         """Forget cached pictures and draw again (e.g. after training changed the weights)."""
         self._cache.clear()
         self._inspector_cache.clear()
+        self._draw_stale()
+
+    def check_model(self, model: Any) -> None:
+        """Raise ``TypeError``/``ValueError`` unless ``model`` is a built Keras model."""
+        _check_keras_model("model", model)
+
+    # ------------------------------------------------------------------ traits
+
+    @traitlets.validate("compare_to")
+    def _validate_compare_to(self, proposal: dict) -> Any:
+        model = proposal["value"]
+        if model is not None:
+            try:
+                _check_keras_model("compare_to", model)
+            except (TypeError, ValueError) as error:
+                raise traitlets.TraitError(str(error)) from None
+        return model
+
+    def _draw_stale(self) -> None:
         self._show_picture()
         self._show_inspector()
         self._show_diff()
 
-    # ------------------------------------------------------------------ traits
-
-    @traitlets.validate("model", "compare_to")
-    def _validate_model(self, proposal: dict) -> Any:
-        model = proposal["value"]
-        if model is None:
-            return None
-        if not isinstance(model, keras.Model):
-            raise traitlets.TraitError(
-                f"{proposal['trait'].name} is a {type(model).__name__}; expected a Keras model."
-            )
-        if not model.built:
-            raise traitlets.TraitError(
-                f"model {model.name!r} is not built; expected a built model (call build() first)."
-            )
-        return model
-
-    @traitlets.observe("model")
-    def _on_model_change(self, change: dict) -> None:
+    def _show_model(self, model: Any) -> None:
         self._cache.clear()
         self._inspector_cache.clear()
         self._quiet = True
@@ -211,9 +227,7 @@ class StructurePanel(widgets.VBox):
             self._layer.value = previous if previous in names else (names[0] if names else None)
         finally:
             self._quiet = False
-        self._show_picture()
-        self._show_inspector()
-        self._show_diff()
+        self._draw_stale()
 
     @traitlets.observe("compare_to")
     def _on_compare_change(self, change: dict) -> None:
@@ -243,7 +257,7 @@ class StructurePanel(widgets.VBox):
     # ------------------------------------------------------------------ drawing
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
-        self._status.value = status_html(text, "error" if error else "info")
+        self.set_status(text, "error" if error else "info")
 
     def _layer_names(self) -> list[str]:
         model = self.model
@@ -274,7 +288,7 @@ class StructurePanel(widgets.VBox):
         return picture.data, status
 
     def _show_picture(self) -> None:
-        if self.model is None:
+        if self._deferred() or self.model is None:
             return
         options = self.options
         key = tuple(sorted(options.items()))
@@ -295,6 +309,8 @@ class StructurePanel(widgets.VBox):
         show_picture(self._picture, png)
 
     def _show_inspector(self) -> None:
+        if self._deferred():
+            return
         model, layer = self.model, self._layer.value
         if model is None or not layer:
             self._inspector_text.value = ""
@@ -316,6 +332,8 @@ class StructurePanel(widgets.VBox):
         self._kernels.layout.display = "" if kernels else "none"
 
     def _show_diff(self) -> None:
+        if self._deferred():
+            return
         if self.model is None or self.compare_to is None:
             self._diff_box.layout.display = "none"
             return
