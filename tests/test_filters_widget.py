@@ -361,7 +361,7 @@ def test_dead_tiles_are_tested_on_the_given_test_images(monkeypatch, model):
     assert "1 dead on 3 test images" in explorer._status.value
 
     # A bounded sample: only the first DEAD_TEST_IMAGES digits are tried.
-    monkeypatch.setattr("lenet_widgets.ui.filters.DEAD_TEST_IMAGES", 1)
+    monkeypatch.setattr("lenet_widgets.ui.filters_compute.DEAD_TEST_IMAGES", 1)
     first_only = _dead_explorer(_dense_model(), images=images)
     assert first_only.result.dead.tolist() == [True, True, False]
     assert "dead (red): never active on 1 test image (2)" in _captions(first_only)
