@@ -1,8 +1,11 @@
 """ui: the only package that imports ipywidgets.
 
-Each panel subclasses ``VBox``/``HBox`` (the dashboard a ``Tab``), keeps its
+Each model-bound panel subclasses ``ModelPanel`` (``ui/panel.py``: the ``model``
+trait, its one validation through ``check_model``, the status line, ``refresh``,
+``wait`` and the ``active`` flag of lazy tabs; the dashboard is a ``Tab``), keeps its
 controls private, exposes a few public traits, and calls core and plotting
-functions for the real work.
+functions for the real work. Background computations go through one latest-wins
+helper, ``LatestJob`` (``ui/jobs.py``); only training has a thread of its own.
 """
 
 from lenet_widgets._lazy import lazy_exports
