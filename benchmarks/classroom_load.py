@@ -15,7 +15,7 @@ Every simulated student, concurrently:
 
 Prints per-student figures, p50/p95 and a capacity table extrapolated (and said
 to be) from the measured per-student memory and CPU time. Failures must be 0: the
-exit status is 1 otherwise. ``tests/test_hub.py`` runs it with 2 students.
+exit status is 1 otherwise. ``tests/product/test_hub.py`` runs it with 2 students.
 
 Usage: LENET_WIDGETS_MNIST=/path/to/mnist.npz python benchmarks/classroom_load.py [--students 8]
 """

@@ -10,7 +10,7 @@ and follows every installed package's requirements (markers evaluated for this
 machine: Linux, the venv's Python) to pin the whole closure at the versions
 installed here. This is ``pip freeze`` limited to what a class image needs
 (no pytest, ruff, playwright...), so the image runs the versions ``make test``
-ran. ``tests/test_binder.py`` checks the pins satisfy pyproject's ranges and,
+ran. ``tests/product/test_binder.py`` checks the pins satisfy pyproject's ranges and,
 in CI, that the venv holds exactly these versions.
 """
 

@@ -1,7 +1,7 @@
 """Core: data, model, training, persistence, structure graph, filter visualization.
 
 Pure functions and small classes over NumPy and Keras. Nothing here imports
-ipywidgets or matplotlib; ``tests/test_layering.py`` checks it. Names are
+ipywidgets or matplotlib; ``tests/product/test_layering.py`` checks it. Names are
 resolved lazily, so importing one submodule does not load the others.
 """
 

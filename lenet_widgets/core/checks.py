@@ -1,7 +1,7 @@
 """Argument checks shared by every layer, with the project's one error wording.
 
 Pure Python and NumPy only (no Keras, no TensorFlow, no matplotlib), so that
-``plotting/`` may import it as well as ``core/`` (``tests/test_layering.py``
+``plotting/`` may import it as well as ``core/`` (``tests/product/test_layering.py``
 imports plotting with Keras and TensorFlow blocked). Messages name the argument,
 the value given and what was expected: ``"steps is -1; expected an integer >= 0."``.
 """

@@ -360,7 +360,7 @@ def test_voila_page_has_no_notebook_only_words():
 
     import nbformat
 
-    path = Path(__file__).resolve().parent.parent / "notebooks" / "dashboard.ipynb"
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
     page = nbformat.read(path, as_version=4)
     text = "\n".join(cell.source for cell in page.cells if cell.cell_type == "markdown")
     for words in ("Run All", "Run →", "new cell", "lab.model", "Shift", "kernel"):

@@ -1,9 +1,9 @@
 """Property-based tests (hypothesis) of the grid, stitching and layout functions.
 
-They extend tests/test_filters_plotting.py (stitch layout for any sizes, grid_order with dead
-filters last): here the labelled mosaic, grid_order with NaN and infinite activations and
-ties, the stitched size arithmetic, the feature-map grid, and the structure layout of random
-chain and branch graphs built by hand as ``ModelGraph`` dataclasses.
+They extend tests/plotting/test_filter_pictures.py (stitch layout for any sizes, grid_order
+with dead filters last): here the labelled mosaic, grid_order with NaN and infinite
+activations and ties, the stitched size arithmetic, the feature-map grid, and the structure
+layout of random chain and branch graphs built by hand as ``ModelGraph`` dataclasses.
 """
 
 from __future__ import annotations

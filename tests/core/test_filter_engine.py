@@ -33,7 +33,7 @@ def maximize_filters(*args, **kwargs):
     """The engine without a preset (plain ascent, no clipping), as the references below.
 
     The library default (``DEFAULT_PRESET``, kept in range) is tested in
-    ``test_filters_oracle.py`` and at the end of this file.
+    ``test_filter_engine_oracle.py`` and at the end of this file.
     """
     kwargs.setdefault("preset", None)
     return core_filters.maximize_filters(*args, **kwargs)

@@ -8,7 +8,7 @@ import pytest
 
 from lenet_widgets import config
 
-CGROUP = Path(__file__).resolve().parent / "data" / "cgroup"
+CGROUP = Path(__file__).resolve().parents[1] / "data" / "cgroup"
 GIB = 1 << 30
 
 

@@ -1,6 +1,6 @@
 """Serve notebooks with JupyterLab or Voila on 127.0.0.1 and drive them in headless Chromium.
 
-Used by ``tests/test_browser*.py``. Everything a server writes (config, data,
+Used by ``tests/product/test_browser*.py``. Everything a server writes (config, data,
 runtime files, IPython and matplotlib caches, autosaves, checkpoints) goes into
 a private temporary directory holding a *copy* of the notebooks, so a test run
 never touches the repository or the user's Jupyter setup.
@@ -39,7 +39,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
