@@ -17,6 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from lenet_widgets.plotting.figure import TEXT_SIZE, TITLE_SIZE
+
 __all__ = [
     "METHOD_NAMES",
     "AttributionArtists",
@@ -37,6 +39,13 @@ METHOD_NAMES = {
 COLORMAP = "inferno"
 MAX_COLUMNS = 6
 """Panels per row (the digit, then one per class)."""
+HEADER = 0.68
+"""Inches above the first row of panels: the title and the two-line captions."""
+ROW_HEIGHT = 1.7
+"""Inches per row of panels, the captions of a second row included."""
+BAR_HEIGHT = 1.8
+"""Inches of the shortest colour bar (beside one row): longer than its label written along
+it ("same scale for every class" at ``TEXT_SIZE`` is 1.66 in long)."""
 
 
 @dataclass
@@ -49,11 +58,14 @@ class AttributionArtists:
 
 
 def figure_size(classes: int) -> tuple[float, float]:
-    """Inches for the digit and ``classes`` maps: 1.55 in per panel, two rows beyond 5 classes."""
+    """Inches for the digit and ``classes`` maps: 1.55 in per panel, two rows beyond 5 classes.
+
+    At least 5.4 in wide, for the longest title.
+    """
     panels = 1 + max(int(classes), 1)
     columns = min(panels, MAX_COLUMNS)
     rows = -(-panels // columns)
-    return max(0.7 + 1.55 * columns, 5.4), 0.75 + 1.7 * rows  # Wide enough for the title.
+    return max(0.7 + 1.55 * columns, 5.4), HEADER + 0.1 + max(ROW_HEIGHT * rows, BAR_HEIGHT)
 
 
 def shared_scale(maps: np.ndarray) -> float:
@@ -135,22 +147,23 @@ def draw_attribution(
     panels = 1 + len(classes)
     columns = min(panels, MAX_COLUMNS)
     rows = -(-panels // columns)
+    width, height = (max(inches, 1.0) for inches in figure.get_size_inches())
     grid = figure.add_gridspec(
         rows,
         columns + 1,
         width_ratios=[1.0] * columns + [0.06],
         wspace=0.08,
         hspace=0.4,
-        top=1.0 - 0.62 / max(figure.get_figheight(), 1.0),  # Room for the title and captions.
-        bottom=0.04,
+        top=1.0 - HEADER / height,  # Room for the title and captions.
+        bottom=0.1 / height,
+        right=1.0 - 0.75 / width,  # Room for the colour bar's ticks and label.
     )
     picture = _grey(image)
-    size = "small" if len(classes) <= 3 else "x-small"
     image_axes = figure.add_subplot(grid[0, 0])
     image_axes.imshow(picture, cmap="gray")
     image_axes.set_axis_off()
     truth = "" if label is None else f"true {label}"
-    image_axes.set_title(f"digit: {truth}\npredicted {predicted}", fontsize=size)
+    image_axes.set_title(f"digit: {truth}\npredicted {predicted}", fontsize=TEXT_SIZE)
     scale = shared_scale(maps)
     low, high = float(np.nanmin(picture)), float(np.nanmax(picture))
     dimmed = low + 2.0 * (high - low) if high > low else low + 1.0  # The digit at half brightness.
@@ -164,11 +177,11 @@ def draw_attribution(
         caption = class_caption(
             int(class_index), float(probabilities[int(class_index)]), predicted, label, names
         )
-        axes.set_title(caption, fontsize=size)
+        axes.set_title(caption, fontsize=TEXT_SIZE)
         peak = float(np.nanmax(values)) if values.size else 0.0
         note = "0 everywhere" if not peak > 0 else ""
         if 0 < peak < 0.05 * scale:
-            note = f"faint: peak {peak / scale:.0%} of the scale"
+            note = f"faint: peak {peak / scale:.0%}\nof the scale"
         if note:
             axes.text(
                 0.5,
@@ -176,7 +189,7 @@ def draw_attribution(
                 note,
                 transform=axes.transAxes,
                 ha="center",
-                fontsize="x-small",
+                fontsize=TEXT_SIZE,
                 color="white",
                 bbox={"facecolor": "black", "alpha": 0.6, "pad": 1.5, "edgecolor": "none"},
             )
@@ -185,10 +198,11 @@ def draw_attribution(
     bar = figure.colorbar(
         _mappable(scale), cax=colour_axes, orientation="vertical", ticks=[0, scale]
     )
-    bar.ax.set_yticklabels(["0", f"{scale:.2g}"], fontsize="x-small")
-    bar.set_label("same scale for every class", fontsize="x-small")
+    bar.ax.set_yticklabels(["0", f"{scale:.2g}"], fontsize=TEXT_SIZE)
+    bar.set_label("same scale for every class", fontsize=TEXT_SIZE)
     where = f" on {layer}" if layer else ""
-    figure.suptitle(f"why this class? {METHOD_NAMES.get(method, method)}{where}", fontsize="small")
+    title = f"why this class? {METHOD_NAMES.get(method, method)}{where}"
+    figure.suptitle(title, fontsize=TITLE_SIZE)
     return AttributionArtists(image_axes, class_axes, scale)
 
 

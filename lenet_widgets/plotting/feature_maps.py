@@ -16,6 +16,8 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
+from lenet_widgets.plotting.figure import TEXT_SIZE
+
 __all__ = [
     "UNIT_KINDS",
     "FeatureMapArtists",
@@ -75,7 +77,7 @@ def draw_feature_maps(
     bar_axes.set_yticks(np.arange(len(probabilities)))
     bar_axes.set_xlim(0, 1)
     bar_axes.invert_yaxis()
-    bar_axes.set_title("probability", fontsize="small")
+    bar_axes.set_title("probability", fontsize=TEXT_SIZE)
     artists = FeatureMapArtists(input_image, input_axes, tiles, bars, bar_axes, channels)
     return update_feature_maps(artists, image, maps, probabilities, label)
 
@@ -101,7 +103,7 @@ def update_feature_maps(
     for index, (bar, value) in enumerate(zip(artists.bars, probabilities, strict=True)):
         bar.set_width(float(value))
         bar.set_color("tab:green" if index == best else "tab:gray")
-    artists.input_axes.set_title(label, fontsize="small")
+    artists.input_axes.set_title(label, fontsize=TEXT_SIZE)
     return artists
 
 
@@ -165,7 +167,8 @@ def draw_unit_activations(
         raise ValueError(f"kind is {kind!r}; expected one of {UNIT_KINDS}.")
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     figure.clear()
-    outer = figure.add_gridspec(1, 3, width_ratios=[1, 3, 1.3], wspace=0.35)
+    bottom = 0.5 / max(figure.get_figheight(), 1.0)  # Room for the tick labels and the x label.
+    outer = figure.add_gridspec(1, 3, width_ratios=[1, 3, 1.3], wspace=0.35, bottom=bottom)
     input_axes = figure.add_subplot(outer[0])
     input_image = input_axes.imshow(_as_2d(image), cmap="gray")
     input_axes.set_axis_off()
@@ -174,21 +177,21 @@ def draw_unit_activations(
     if kind == "units":
         units = unit_axes.bar(positions, values, width=1.0, color="tab:blue", linewidth=0)
         unit_axes.set_xlim(-0.5, len(values) - 0.5)
-        unit_axes.set_xlabel(f"unit (0 to {len(values) - 1:,})", fontsize="small")
+        unit_axes.set_xlabel(f"unit (0 to {len(values) - 1:,})", fontsize=TEXT_SIZE)
     else:
         units = unit_axes.bar(positions, values, color="tab:gray")
         unit_axes.set_xticks(positions)
-        unit_axes.set_xlabel("class", fontsize="small")
+        unit_axes.set_xlabel("class", fontsize=TEXT_SIZE)
     ylabel = {"probabilities": "probability", "class scores": "score (logit)"}.get(kind)
-    unit_axes.set_ylabel(ylabel or "activation", fontsize="small")
-    unit_axes.tick_params(labelsize="small")
+    unit_axes.set_ylabel(ylabel or "activation", fontsize=TEXT_SIZE)
+    unit_axes.tick_params(labelsize=TEXT_SIZE)
     unit_axes.axhline(0.0, color="black", linewidth=0.6)
     bar_axes = figure.add_subplot(outer[2])
     bars = bar_axes.barh(np.arange(len(probabilities)), probabilities, color="tab:gray")
     bar_axes.set_yticks(np.arange(len(probabilities)))
     bar_axes.set_xlim(0, 1)
     bar_axes.invert_yaxis()
-    bar_axes.set_title("probability", fontsize="small")
+    bar_axes.set_title("probability", fontsize=TEXT_SIZE)
     artists = UnitArtists(
         input_image, input_axes, units, unit_axes, bars, bar_axes, len(values), kind, layer
     )
@@ -217,10 +220,10 @@ def update_unit_activations(
     margin = 0.08 * (high - low) if high > low else 1.0
     top = 1.0 if artists.kind == "probabilities" else high + margin
     artists.unit_axes.set_ylim(low - (margin if low < 0 else 0.0), top)
-    artists.unit_axes.set_title(unit_title(artists.layer, values, artists.kind), fontsize="small")
+    artists.unit_axes.set_title(unit_title(artists.layer, values, artists.kind), fontsize=TEXT_SIZE)
     best = int(np.argmax(probabilities))
     for index, (bar, value) in enumerate(zip(artists.bars, probabilities, strict=True)):
         bar.set_width(float(value))
         bar.set_color("tab:green" if index == best else "tab:gray")
-    artists.input_axes.set_title(label, fontsize="small")
+    artists.input_axes.set_title(label, fontsize=TEXT_SIZE)
     return artists

@@ -13,7 +13,14 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["PNG_COMPRESS_LEVEL", "NotebookFigure", "figure_png", "new_figure"]
+__all__ = [
+    "PNG_COMPRESS_LEVEL",
+    "TEXT_SIZE",
+    "TITLE_SIZE",
+    "NotebookFigure",
+    "figure_png",
+    "new_figure",
+]
 
 PNG_COMPRESS_LEVEL = 3
 """zlib level of every PNG the package renders for display (Pillow's default is 6).
@@ -21,6 +28,14 @@ PNG_COMPRESS_LEVEL = 3
 A widget re-encodes its picture on every slider move: for the filter grid (806 x 1075
 pixels) level 3 encodes in about 15 ms less than level 6 for a PNG of the same size
 (165 KB; level 1 is no faster and 4% larger). The pixels are the same at any level."""
+
+TEXT_SIZE = 9.0
+"""Smallest font size, in points, of a text in the dashboard's pictures: captions, tick
+labels, colour-bar labels. Shown at 96 dpi it is 12 CSS pixels, the size of the widgets'
+own labels beside the picture (matplotlib's ``"x-small"``, 6.9 pt, has capitals about 7 pixels
+tall there: too small to read)."""
+TITLE_SIZE = 10.0
+"""Font size, in points, of a picture's title."""
 
 
 def figure_png(figure: Figure, dpi: float | None = None, tight: bool = True) -> bytes:

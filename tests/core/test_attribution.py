@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from figure_texts import assert_readable
 
 import lenet_widgets as lw
 from lenet_widgets.core import attribution as core
@@ -19,7 +20,7 @@ from lenet_widgets.plotting.attribution import (
     overlay_rgba,
     shared_scale,
 )
-from lenet_widgets.plotting.figure import new_figure
+from lenet_widgets.plotting.figure import TEXT_SIZE, new_figure
 
 
 @pytest.fixture(scope="module")
@@ -426,6 +427,28 @@ def test_many_classes_wrap_to_two_rows():
     rows = {round(axes.get_position().y0, 3) for axes in [artists.image_axes, *artists.class_axes]}
     assert len(rows) == 2
     assert "Grad-CAM on c" in figure.texts[0].get_text()
+
+
+@pytest.mark.parametrize("count", [1, 2, 10])
+def test_every_text_is_as_large_as_the_dashboards_labels_and_inside_the_picture(count):
+    """At 96 dpi (the dashboard's), no text is under 9 pt (12 px): captions, ticks, notes."""
+    figure = new_figure(figure_size(count), dpi=96)
+    maps = np.random.default_rng(0).random((count, 28, 28))
+    maps[-1] *= 0.01  # A faint map gets its two-line note.
+    probabilities = np.full(10, 0.01)
+    probabilities[0] = 0.91
+    artists = draw_attribution(
+        figure, np.zeros((28, 28)), maps, range(count), probabilities, method="smoothgrad", label=0
+    )
+    texts = [text.get_text() for text in assert_readable(figure, TEXT_SIZE)]
+    assert {"same scale for every class", "0"} <= set(texts)  # The colour bar's texts.
+    assert any(text.startswith("faint") for text in texts) == (count > 1)
+    renderer = figure.canvas.get_renderer()
+    bar = figure.axes[-1]
+    label = bar.yaxis.label.get_window_extent(renderer)
+    length = bar.get_window_extent(renderer)
+    assert length.y0 <= label.y0 and label.y1 <= length.y1, "the label is longer than the bar"
+    assert artists.scale > 0
 
 
 def test_show_and_save_attribution(lenet, digits, tmp_path):

@@ -8,10 +8,12 @@ import time
 import keras
 import numpy as np
 import pytest
+from figure_texts import assert_readable
 
 from lenet_widgets.core.attribution import Attribution, predict_classes
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.plotting.feature_maps import FeatureMapArtists, UnitArtists
+from lenet_widgets.plotting.figure import TEXT_SIZE
 from lenet_widgets.ui import feature_maps_explain as explain_module
 from lenet_widgets.ui import feature_maps_mistakes as mistakes_module
 from lenet_widgets.ui.feature_maps import FeatureMapsPanel
@@ -86,6 +88,17 @@ def test_dense_bars_update_in_place_with_the_digit(model, images, predicted):
     np.testing.assert_allclose(after, expected, rtol=1e-4, atol=1e-5)
     panel.layer = "activation"  # Back to maps: a grid again.
     assert isinstance(panel._artists, FeatureMapArtists)
+
+
+@pytest.mark.parametrize("layer", ["activation", "dense", "dense_1"])
+def test_every_text_is_readable_and_inside_the_picture(model, images, predicted, layer):
+    """Titles, tick labels and axis labels: at least 9 pt at 96 dpi, none cut at the edges."""
+    panel = FeatureMapsPanel(model, images, predicted, explain=False)
+    panel.layer = layer
+    texts = [text.get_text() for text in assert_readable(panel._view.figure, TEXT_SIZE)]
+    assert "probability" in texts
+    if layer == "dense":
+        assert "unit (0 to 499)" in texts  # Was cut by the picture's lower edge.
 
 
 def test_one_map_is_singular():
