@@ -256,7 +256,15 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
         return self._result
 
     def refresh(self) -> None:
-        """Recompute if the weights changed since the picture was made (cache otherwise)."""
+        """Recompute if the weights changed since the picture was made (cache otherwise).
+
+        While the panel is not on screen (``active`` off) this waits until it is.
+        """
+        if not self._deferred():
+            self._request()
+
+    def _draw_stale(self) -> None:
+        """Shown again after a refresh was deferred: recompute (or take the cache)."""
         self._request()
 
     @property

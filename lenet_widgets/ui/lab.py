@@ -35,6 +35,11 @@ LAZY_TABS = (2, 4)
 did not open. The Train tab is complete at once, and so is the Filters picture (the first
 thing a lesson looks at; Voila snapshots the widgets when the cell ends)."""
 
+FILTERS_TAB = 3
+"""The Filters tab: its first picture is drawn at once, later redraws (after training)
+wait until the tab is shown, like the lazy tabs (a hidden recomputation costs memory
+at the training peak and CPU while the student looks at the curves)."""
+
 
 class LeNetLab(widgets.Tab):
     """The dashboard: train, save, structure, filters and feature maps on one model.
@@ -98,6 +103,7 @@ class LeNetLab(widgets.Tab):
         self.saving.observe(self._on_panel_replaced_model, names="model")
         self.training.observe(self._on_training_finished, names="runs_finished")
         self.training.observe(self._on_training_running, names="running")
+        self._lazy_tabs = LAZY_TABS
         self.observe(self._on_tab_selected, names="selected_index")
         self._on_tab_selected({"new": self.selected_index})
         fit_labels(self)  # No control label cut off ("learning r…"), whatever a panel set.
@@ -106,6 +112,8 @@ class LeNetLab(widgets.Tab):
         # after the cell ran, and an update sent before its page connects is lost
         # (seen under load: an empty Filters picture).
         self.filters.wait(INITIAL_WAIT_SECONDS)
+        self._lazy_tabs = (*LAZY_TABS, FILTERS_TAB)  # From now on the Filters tab waits too.
+        self._on_tab_selected({"new": self.selected_index})
 
     @property
     def panels(self) -> tuple[widgets.Widget, ...]:
@@ -141,7 +149,7 @@ class LeNetLab(widgets.Tab):
     def _on_tab_selected(self, change) -> None:
         """A lazy tab's panels are active while shown: they draw what they owe when chosen."""
         for number, panels in enumerate(self._panel_tabs()):
-            if number in LAZY_TABS:
+            if number in self._lazy_tabs:
                 for panel in panels:
                     panel.active = number == change["new"]
 

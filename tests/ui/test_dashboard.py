@@ -268,14 +268,25 @@ def test_training_refreshes_the_weight_dependent_panels(dashboard):
     assert dashboard.saving.busy
     dashboard.wait()
     assert not dashboard.saving.busy
-    assert dashboard.filters.engine_calls == calls + 1  # New weights: the filter cache missed.
     assert dashboard.feature_maps.renders > maps
     assert "1 epoch trained" in dashboard.saving.status
-    # The Structure tab is not on screen: it owes a redraw and draws when chosen.
+    # The Structure and Filters tabs are not on screen: they owe a redraw, done when chosen.
     assert dashboard.structure.stale and dashboard.structure.render_count == structure
+    assert dashboard.filters.stale and dashboard.filters.engine_calls == calls
     dashboard.selected_index = 2
     assert not dashboard.structure.stale and dashboard.structure.render_count == structure + 1
     assert not dashboard.feature_maps.active
+    dashboard.selected_index = 3
+    assert dashboard.wait() and not dashboard.filters.stale
+    assert dashboard.filters.engine_calls == calls + 1  # New weights: the filter cache missed.
+
+
+def test_a_shown_filters_tab_redraws_right_after_training(dashboard):
+    dashboard.selected_index = 3
+    calls = dashboard.filters.engine_calls
+    dashboard.training.start()
+    assert dashboard.wait()
+    assert dashboard.filters.engine_calls == calls + 1 and not dashboard.filters.stale
 
 
 def test_tabs_nobody_opened_draw_nothing_until_chosen(tiny_lenet, small_dataset):
