@@ -1,4 +1,9 @@
-"""Shared fixtures: tiny named models for unit tests, real MNIST for integration tests."""
+"""Shared fixtures: tiny named models for unit tests, real MNIST for integration tests.
+
+The odd models themselves (subclassed, no Conv2D, NaN weights...) are plain factories in
+``tiny_models.py`` so parametrize tables can name them; shared plain helpers are in
+``helpers.py``. Both import from any test folder: pytest puts this folder on ``sys.path``.
+"""
 
 from __future__ import annotations
 
@@ -68,3 +73,19 @@ def tiny_data():
     images = rng.integers(0, 256, size=(64, 12, 12), dtype=np.uint8)
     labels = rng.integers(0, 3, size=64).astype(np.uint8)
     return images, labels
+
+
+@pytest.fixture(scope="module")
+def good_model():
+    """A seeded LeNet on 12x12 grey images with 3 classes, shared by one module's tests."""
+    from tiny_models import good_lenet
+
+    return good_lenet()
+
+
+@pytest.fixture(scope="session")
+def model_files(tmp_path_factory):
+    """Every bad file of ``tiny_models.FILE_CASES`` plus good and loadable-but-odd models."""
+    from tiny_models import good_lenet, write_model_files
+
+    return write_model_files(tmp_path_factory.mktemp("model_files"), good_lenet())

@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import browser_support as bs
 import pytest
 
 from lenet_widgets import config
+
+import browser_support as bs
 
 pytestmark = pytest.mark.browser
 

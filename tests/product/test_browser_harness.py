@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 
-import browser_support as bs
 import pytest
+
+import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
