@@ -13,6 +13,7 @@ import pytest
 
 from lenet_widgets.cli import main
 
+from helpers import mnist_arrays
 from tiny_models import FILE_CASES
 
 
@@ -99,13 +100,7 @@ CLI_CASES = [
 @pytest.fixture(scope="module")
 def npz_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
-    rng = np.random.default_rng(0)
-    good = {
-        "x_train": rng.integers(0, 256, (64, 28, 28), dtype=np.uint8),
-        "y_train": rng.integers(0, 10, 64).astype(np.uint8),
-        "x_test": rng.integers(0, 256, (16, 28, 28), dtype=np.uint8),
-        "y_test": rng.integers(0, 10, 16).astype(np.uint8),
-    }
+    good = mnist_arrays(64, 16)
     np.savez(folder / "good.npz", **good)
     np.savez(folder / "bad.npz", **{**good, "y_train": np.full(64, 12, np.uint8)})
     return folder / "good.npz", folder / "bad.npz"

@@ -9,6 +9,8 @@ from lenet_widgets import config
 from lenet_widgets.core import data
 from lenet_widgets.core.data import DataError, Dataset, load_dataset, load_mnist, prepare_images
 
+from helpers import mnist_arrays
+
 
 def write_npz(path, train=5, test=3, label=1):
     np.savez(
@@ -162,14 +164,7 @@ def test_real_mnist_matches_keras_arrays(mnist):
 
 
 def _write_arrays(path, **changes):
-    rng = np.random.default_rng(0)
-    arrays = {
-        "x_train": rng.integers(0, 256, (8, 28, 28), dtype=np.uint8),
-        "y_train": rng.integers(0, 10, 8).astype(np.uint8),
-        "x_test": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
-        "y_test": rng.integers(0, 10, 4).astype(np.uint8),
-    }
-    np.savez(path, **{**arrays, **changes})
+    np.savez(path, **{**mnist_arrays(8, 4), **changes})
     return path
 
 

@@ -12,7 +12,7 @@ import traitlets
 
 from lenet_widgets.core.model import build_lenet
 
-from helpers import text
+from helpers import assert_refuses_model, text
 from tiny_models import nan_model, subclassed_model, vector_model
 
 
@@ -61,10 +61,7 @@ def test_feature_panel_bad_layer(feature_panel, good_model, layer):
     ids=["a path string", "subclassed", "not an image model"],
 )
 def test_feature_panel_refuses_bad_models(feature_panel, good_model, make, message):
-    feature_panel.model = good_model
-    with pytest.raises(traitlets.TraitError, match=message):
-        feature_panel.model = make()
-    assert feature_panel.model is good_model
+    assert_refuses_model(feature_panel, good_model, make(), message)
     _good_feature_action(feature_panel, good_model)
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 import traitlets
 
-from helpers import text
+from helpers import assert_refuses_model, text
 from tiny_models import nan_model, no_conv_model, subclassed_model, vector_model
 
 
@@ -41,10 +41,7 @@ def _good_filter_action(explorer, good_model):
     ids=["a path string", "subclassed", "not an image model"],
 )
 def test_filter_explorer_refuses_bad_models(explorer, good_model, make, message):
-    explorer.model = good_model
-    with pytest.raises(traitlets.TraitError, match=message):
-        explorer.model = make()
-    assert explorer.model is good_model
+    assert_refuses_model(explorer, good_model, make(), message)
     _good_filter_action(explorer, good_model)
 
 

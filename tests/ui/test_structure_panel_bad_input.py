@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import keras
 import pytest
-import traitlets
 
-from helpers import text
+from helpers import assert_refuses_model, text
 from tiny_models import nan_model, no_conv_model, subclassed_model
 
 
@@ -36,10 +35,7 @@ def _good_structure_action(panel, good_model):
     ids=["a path string", "unbuilt"],
 )
 def test_structure_panel_refuses_bad_models(structure_panel, good_model, make, message):
-    structure_panel.model = good_model
-    with pytest.raises(traitlets.TraitError, match=message):
-        structure_panel.model = make()
-    assert structure_panel.model is good_model
+    assert_refuses_model(structure_panel, good_model, make(), message)
     _good_structure_action(structure_panel, good_model)
 
 
