@@ -17,7 +17,14 @@ import pytest
 
 from lenet_widgets.core.graph import Group, LayerNode, ModelGraph
 from lenet_widgets.plotting.structure.boxes import TextOptions, box_table
-from lenet_widgets.plotting.structure.layout import MARGIN, GraphLayout, layout_graph
+from lenet_widgets.plotting.structure.layout import (
+    FRAME_INSET,
+    FRAME_LABEL_ROOM,
+    FRAME_LABEL_SIZE,
+    MARGIN,
+    GraphLayout,
+    layout_graph,
+)
 
 ALL_TEXT = TextOptions(**{field.name: True for field in dataclasses.fields(TextOptions)})
 NO_TEXT = TextOptions()
@@ -245,3 +252,53 @@ def test_the_layout_modules_draw_nothing(name):
     }
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {found for found in imported if found.split(".")[0] == "matplotlib"}
+
+
+def deep(first: bool, last: bool) -> ModelGraph:
+    """A model in a model in a model; the innermost one opens ``mid`` and/or closes it."""
+    inner = ["mid/inner/i1", "mid/inner/i2"]
+    middle = [*([] if first else ["mid/m0"]), *inner, *([] if last else ["mid/m1"])]
+    ids = ["x", *middle, "top"]
+    nodes = tuple(node(i, is_input=i == "x", group=i.rpartition("/")[0] or None) for i in ids)
+    groups = (Group("mid", "mid", "Sequential"), Group("mid/inner", "inner", "Sequential", "mid"))
+    return ModelGraph("deep", "Functional", nodes, tuple(itertools.pairwise(ids)), groups)
+
+
+def every_deep_layout():
+    for first, last, rankdir, width in itertools.product(
+        (True, False), (True, False), ("TB", "LR"), (INF, 700.0, 300.0)
+    ):
+        yield pytest.param(
+            deep(first, last), rankdir, width, id=f"{first}-{last}-{rankdir}-{width}"
+        )
+
+
+@pytest.mark.parametrize(("graph", "rankdir", "width"), list(every_deep_layout()))
+def test_nested_frames_are_inset_and_their_labels_apart(graph, rankdir, width):
+    layout = layout_graph(graph, ALL_TEXT, rankdir, width, measure)
+    frames = layout.frames
+    assert {(f.group, f.depth) for f in frames} == {("mid", 0), ("mid/inner", 1)}
+    band_of = {}
+    for frame in frames:
+        members = [b for b in layout.boxes.values() if b.id.startswith(frame.group + "/")]
+        inside = [b for b in members if overlaps(frame, b)]
+        band_of[frame] = {b.band for b in inside}
+        assert len(band_of[frame]) == 1, "one frame per band"
+        assert frame.left >= 0 and frame.right <= layout.width, "inside the picture"
+        assert frame.top >= 0 and frame.bottom <= layout.height, "inside the picture"
+        for box in layout.boxes.values():
+            if box.band in band_of[frame] and box not in members:
+                assert not overlaps(frame, box), (frame.group, box.id)
+    for outer, inner in itertools.permutations(frames, 2):
+        if outer.depth < inner.depth and band_of[outer] == band_of[inner]:
+            assert outer.left + FRAME_INSET <= inner.left + 1e-6
+            assert inner.right + FRAME_INSET <= outer.right + 1e-6
+            assert outer.top + FRAME_LABEL_ROOM <= inner.top + 1e-6
+            assert inner.bottom + FRAME_INSET <= outer.bottom + 1e-6
+    for first, second in itertools.combinations(frames, 2):
+        a, b = first.label_box, second.label_box
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), "labels overlap"
+    for frame in frames:
+        left, top, right, bottom = frame.label_box
+        assert right - left == pytest.approx(measure(frame.label, FRAME_LABEL_SIZE, False))
+        assert frame.left < left and frame.top < top and bottom < frame.top + FRAME_LABEL_ROOM

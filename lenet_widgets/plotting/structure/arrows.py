@@ -23,6 +23,7 @@ Path = tuple[str, list[str]]
 
 _WRAP_OUT = 10.0  # How far a wrapping arrow goes right of its source before turning down.
 _WRAP_IN = 12.0  # How far left of its target it comes back up.
+_FRAME_GAP = 3.0  # How far outside the frames beside its ends a wrapping arrow turns, at least.
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def route_arrows(
     channels: Mapping[str, float],
     wrap_lanes: Sequence[float],
     rankdir: str,
+    frame_room: float = 0.0,
 ) -> tuple[Arrow, ...]:
     """Route every path.
 
@@ -51,11 +53,14 @@ def route_arrows(
         channels: id -> the coordinate (y in TB, x in LR) where arrows into it turn.
         wrap_lanes: y of the lane under each band, for arrows that wrap to the next band.
         rankdir: ``"TB"`` or ``"LR"``.
+        frame_room: how far the frames of nested models reach beside a box: arrows
+            wrapping to the next band turn outside them, not along their sides.
 
     Returns:
         One ``Arrow`` per path, in order.
     """
-    router = _Router(rankdir, boxes, waypoints, channels, wrap_lanes)
+    wrap = (max(_WRAP_OUT, frame_room + _FRAME_GAP), max(_WRAP_IN, frame_room + _FRAME_GAP))
+    router = _Router(rankdir, boxes, waypoints, channels, wrap_lanes, wrap)
     return tuple(router.arrow(index, paths) for index in range(len(paths)))
 
 
@@ -66,6 +71,7 @@ class _Router:
     waypoints: Mapping[str, tuple[float, float, int]]
     channels: Mapping[str, float]
     wrap_lanes: Sequence[float]
+    wrap: tuple[float, float] = (_WRAP_OUT, _WRAP_IN)  # Right of a source, left of a target.
 
     def across(self, member: str) -> float:
         """Position of a box or waypoint along its rank (x in TB, y in LR)."""
@@ -111,12 +117,13 @@ class _Router:
         (x0, y0), (x1, y1) = start, end
         if start_band != end_band:  # Wrap: out to the right, down to the lane, back left.
             lane = self.wrap_lanes[start_band]
+            out, back = self.wrap
             return [
                 (x0, y0),
-                (x0 + _WRAP_OUT, y0),
-                (x0 + _WRAP_OUT, lane),
-                (x1 - _WRAP_IN, lane),
-                (x1 - _WRAP_IN, y1),
+                (x0 + out, y0),
+                (x0 + out, lane),
+                (x1 - back, lane),
+                (x1 - back, y1),
                 (x1, y1),
             ]
         if self.rankdir == "LR":

@@ -31,7 +31,12 @@ from lenet_widgets.plotting.structure.boxes import (
     caption_height,
     caption_text,
 )
-from lenet_widgets.plotting.structure.layout import MARGIN, GraphLayout, layout_graph
+from lenet_widgets.plotting.structure.layout import (
+    FRAME_LABEL_SIZE,
+    MARGIN,
+    GraphLayout,
+    layout_graph,
+)
 
 __all__ = [
     "RANKDIRS",
@@ -48,6 +53,7 @@ __all__ = [
 RANKDIRS = ("TB", "LR")
 _BORDER_COLOR = "#1f1f1f"
 _PALE_EDGE = "#d08a4a"  # Frame of a box with a pale highlight.
+_FRAME_FACES = ("#f5f8ff", "#e4ebf8")  # Nested frames alternate, a nested one stands out.
 _POINTS_PER_PIXEL = 72.0 / 96.0
 
 
@@ -201,19 +207,20 @@ def _draw_frames(axes: Axes, layout: GraphLayout, scale: float) -> list[Text]:
                 frame.right - frame.left,
                 frame.bottom - frame.top,
                 fill=True,
-                facecolor="#f5f8ff",
+                facecolor=_FRAME_FACES[frame.depth % len(_FRAME_FACES)],
                 edgecolor="#5470a8",
                 linestyle="--",
                 linewidth=1.0,
                 zorder=0,
             )
         )
+        left, top, _, _ = frame.label_box
         labels.append(
             axes.text(
-                frame.left + 4,
-                frame.top + 2,
+                left,
+                top,
                 frame.label,
-                fontsize=7.5 * scale,
+                fontsize=FRAME_LABEL_SIZE * scale,
                 color="#34508a",
                 va="top",
                 ha="left",

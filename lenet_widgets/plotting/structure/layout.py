@@ -17,6 +17,11 @@ It is a small layered ("Sugiyama") layout:
 5. a left-to-right layout wider than ``max_width`` wraps into bands, stacked
    downwards;
 6. arrows are routed by ``arrows.py``.
+
+Frames of expanded nested models nest visibly: a frame holding another one is
+``FRAME_INSET`` wider on each side and below, and ``FRAME_LABEL_ROOM`` higher, so
+no two frames share a border and each label has its own line. The gaps between
+ranks and bands, and the picture's borders, grow where frames need the room.
 """
 
 from __future__ import annotations
@@ -37,7 +42,19 @@ from lenet_widgets.plotting.structure.boxes import (
     place_box,
 )
 
-__all__ = ["BAND_GAP", "MARGIN", "WRAP_ROOM", "GraphLayout", "GroupFrame", "layout_graph"]
+__all__ = [
+    "BAND_GAP",
+    "FRAME_HEAD",
+    "FRAME_INSET",
+    "FRAME_LABEL_ROOM",
+    "FRAME_LABEL_SIZE",
+    "FRAME_PAD",
+    "MARGIN",
+    "WRAP_ROOM",
+    "GraphLayout",
+    "GroupFrame",
+    "layout_graph",
+]
 
 BAND_GAP = 34.0
 """Space between two bands of a wrapped left-to-right layout (wrapping arrows run in it)."""
@@ -45,11 +62,25 @@ MARGIN = 10.0
 """Empty border around the picture."""
 WRAP_ROOM = 14.0
 """Extra room on both sides of a wrapped layout for the arrows going round the band ends."""
+FRAME_PAD = 7.0
+"""Between a frame and the boxes it holds, on the sides and below."""
+FRAME_HEAD = 16.0
+"""Between a frame's top and the boxes it holds: its label's room."""
+FRAME_INSET = 6.0
+"""Between a frame and a frame nested in it, on the sides and below."""
+FRAME_LABEL_ROOM = 14.0
+"""Between a frame's top and the top of a frame nested in it: one line for the outer label."""
+FRAME_LABEL_SIZE = 7.5
+"""Font size of a frame's label, in points (written ``_LABEL_OFFSET`` inside its corner)."""
 
 _RANK_GAP = {"TB": 16.0, "LR": 30.0}
 _ORDER_GAP = 16.0  # Between neighbours in one rank.
 _WAYPOINT = 6.0  # Room a waypoint takes in its rank.
 _SWEEPS = 4
+_FRAME_EDGE = 3.0  # Least room between a frame and the picture's edge.
+_FRAME_CLEAR = 10.0  # Least room between the frames of two bands (a wrapping arrow runs in it).
+_LABEL_OFFSET = (4.0, 2.0)  # A frame's label from its upper left corner.
+_LABEL_LINE = 1.25  # A label's height, in font sizes.
 
 
 @dataclass(frozen=True)
@@ -60,6 +91,8 @@ class GroupFrame:
         group: the nested model's id.
         label: its name and class, written in the frame's upper left corner.
         left, top, right, bottom: the frame's sides, in points.
+        depth: how many frames hold this one (0: a nested model of the drawn model).
+        label_width: the label's width in points, at ``FRAME_LABEL_SIZE``.
     """
 
     group: str
@@ -68,6 +101,14 @@ class GroupFrame:
     top: float
     right: float
     bottom: float
+    depth: int = 0
+    label_width: float = 0.0
+
+    @property
+    def label_box(self) -> tuple[float, float, float, float]:
+        """``(left, top, right, bottom)`` of the label: its text starts at ``left, top``."""
+        left, top = self.left + _LABEL_OFFSET[0], self.top + _LABEL_OFFSET[1]
+        return left, top, left + self.label_width, top + FRAME_LABEL_SIZE * _LABEL_LINE
 
 
 @dataclass(frozen=True)
@@ -120,23 +161,31 @@ def layout_graph(
     ranks = _order_ranks(_Ranks.build(list(tables), edges))
     sizes = {m: (tables[m].width, tables[m].height) for m in tables}
     sizes.update({m: (_WAYPOINT, _WAYPOINT) for m in ranks.waypoints})
-    across, along, starts = _coordinates(ranks, sizes, rankdir)
-    wrap_at = max_width - 2 * (MARGIN + WRAP_ROOM) if stacked else float("inf")
+    nesting = _Nesting.build(graph, ranks, rankdir)
+    across, along, starts = _coordinates(ranks, sizes, rankdir, nesting.gaps)
+    wrap_at = max_width - 2 * (MARGIN + WRAP_ROOM + nesting.pad) if stacked else float("inf")
     bands = _Bands.build(starts, wrap_at)
-    points, spans = _place(ranks, bands, across, along, sizes, stacked)
+    heads, feet = nesting.band_rooms(ranks, bands)
+    points, spans = _place(ranks, bands, across, along, sizes, stacked, nesting.pad, heads, feet)
     boxes = {m: place_box(m, tables[m], *points[m]) for m in tables}
+    lanes = [  # Half-way from the frames of a band to those of the next.
+        (spans[band][1] + feet[band] + spans[band + 1][0] - heads[band + 1]) / 2
+        for band in range(len(spans) - 1)
+    ]
     arrows = route_arrows(
         ranks.paths,
         boxes,
         {m: points[m] for m in ranks.waypoints},
-        _channels(ranks, bands, starts, rankdir),
-        [bottom + BAND_GAP / 2 for _, bottom in spans],
+        _channels(ranks, starts, rankdir, points, along, nesting.gaps),
+        [*lanes, spans[-1][1] + BAND_GAP / 2],
         rankdir,
+        nesting.side,
     )
     right = max(x + sizes[m][0] / 2 if m in tables else x for m, (x, _, _) in points.items())
-    width = right + MARGIN + (WRAP_ROOM if bands.count > 1 else 0.0)
-    frames = tuple(_group_frames(graph, boxes))
-    return GraphLayout(rankdir, boxes, arrows, frames, tuple(spans), width, spans[-1][1] + MARGIN)
+    width = right + MARGIN + nesting.pad + (WRAP_ROOM if bands.count > 1 else 0.0)
+    height = spans[-1][1] + max(MARGIN, feet[-1] + _FRAME_EDGE)
+    frames = tuple(_group_frames(graph, boxes, measure))
+    return GraphLayout(rankdir, boxes, arrows, frames, tuple(spans), width, height)
 
 
 # ----------------------------------------------------------------------------- ranks
@@ -228,10 +277,13 @@ def _order_ranks(ranks: _Ranks) -> _Ranks:
 # ----------------------------------------------------------------------------- coordinates
 
 
-def _coordinates(ranks: _Ranks, sizes: Mapping[str, tuple[float, float]], rankdir: str):
+def _coordinates(
+    ranks: _Ranks, sizes: Mapping[str, tuple[float, float]], rankdir: str, gaps: Sequence[float]
+):
     """Every member's across and along coordinate, and each rank's ``(start, depth)``.
 
-    "Across" runs along a rank (x in TB, y in LR), "along" from rank to rank.
+    "Across" runs along a rank (x in TB, y in LR), "along" from rank to rank;
+    ``gaps[r]`` is the room between rank ``r`` and the next.
     """
     stacked = rankdir == "LR"
     across_size = {m: _across(size, stacked) for m, size in sizes.items()}
@@ -249,12 +301,12 @@ def _coordinates(ranks: _Ranks, sizes: Mapping[str, tuple[float, float]], rankdi
     along: dict[str, float] = {}
     starts = []
     cursor = 0.0
-    for members in ranks.levels:
+    for members, gap in zip(ranks.levels, gaps, strict=True):
         depth = max(sizes[m][0] if stacked else sizes[m][1] for m in members)
         starts.append((cursor, depth))
         for member in members:
             along[member] = cursor + depth / 2
-        cursor += depth + _RANK_GAP[rankdir]
+        cursor += depth + gap
     return across, along, starts
 
 
@@ -316,16 +368,18 @@ class _Bands:
         return cls(tuple(of_rank), tuple(first))
 
 
-def _place(ranks: _Ranks, bands: _Bands, across, along, sizes, stacked: bool):
+def _place(ranks: _Ranks, bands: _Bands, across, along, sizes, stacked: bool, pad, heads, feet):
     """Every member's ``(x, y, band)`` in the picture, and each band's ``(top, bottom)``.
 
     Bands are stacked downwards; in a wrapped layout each band starts at the top
     of its own members and everything moves right to leave room for the wrapping arrows.
+    ``pad`` is extra room on the left for frames, ``heads`` and ``feet`` the room each
+    band's frames need above and below its boxes.
     """
     members_by_band: list[list[str]] = [[] for _ in range(bands.count)]
     for index, level in enumerate(ranks.levels):
         members_by_band[bands.of_rank[index]].extend(level)
-    top = MARGIN
+    top = MARGIN + max(0.0, heads[0] - (MARGIN - _FRAME_EDGE))
     points: dict[str, tuple[float, float, int]] = {}
     spans = []
     low = min(across[m] - _across(sizes[m], stacked) / 2 for m in across)
@@ -337,44 +391,149 @@ def _place(ranks: _Ranks, bands: _Bands, across, along, sizes, stacked: bool):
             a = across[member] - low
             b = along[member] - bands.start[band]
             x, y = (b, a) if stacked else (a, b)
-            points[member] = (x + MARGIN, y + top, band)
+            points[member] = (x + MARGIN + pad, y + top, band)
             bottom = max(bottom, y + top + sizes[member][1] / 2)
         spans.append((top, bottom))
-        top = bottom + BAND_GAP
+        if band + 1 < bands.count:
+            top = bottom + max(BAND_GAP, feet[band] + heads[band + 1] + _FRAME_CLEAR)
     if bands.count > 1:
         points = {m: (x + WRAP_ROOM, y, band) for m, (x, y, band) in points.items()}
     return points, spans
 
 
-def _channels(ranks: _Ranks, bands: _Bands, starts, rankdir: str) -> dict[str, float]:
+def _channels(ranks: _Ranks, starts, rankdir: str, points, along, gaps) -> dict[str, float]:
     """Where arrows into each member turn: the middle of the gap before its rank."""
-    shift = WRAP_ROOM if bands.count > 1 else 0.0
     channels = {}
     for index, level in enumerate(ranks.levels):
-        start = starts[index][0] - _RANK_GAP[rankdir] / 2
+        turn = starts[index][0] - (gaps[index - 1] if index else _RANK_GAP[rankdir]) / 2
         for member in level:
-            if rankdir == "LR":
-                channels[member] = start - bands.start[bands.of_rank[index]] + MARGIN + shift
-            else:
-                channels[member] = start + MARGIN
+            x, y, _ = points[member]
+            channels[member] = (x if rankdir == "LR" else y) - (along[member] - turn)
     return channels
 
 
-def _group_frames(graph: ModelGraph, boxes: Mapping[str, Box]) -> Iterator[GroupFrame]:
-    """One frame per expanded nested model and band, around its boxes, with room for a label."""
-    for group in graph.groups:
-        members = [
-            boxes[n.id]
-            for n in graph.nodes
-            if n.id in boxes and (n.group == group.id or (n.group or "").startswith(group.id + "/"))
-        ]
-        for band in sorted({box.band for box in members}):
-            inside = [box for box in members if box.band == band]
-            yield GroupFrame(
-                group.id,
-                f"{group.name} ({group.class_name})",
-                min(b.left for b in inside) - 7,
-                min(b.top for b in inside) - 16,
-                max(b.right for b in inside) + 7,
-                max(b.bottom for b in inside) + 7,
+# ----------------------------------------------------------------------------- frames
+
+
+def _side_room(levels: int) -> float:
+    """Room that ``levels`` nested frames holding a box take beside it (or below it)."""
+    return FRAME_PAD + FRAME_INSET * (levels - 1) if levels else 0.0
+
+
+def _head_room(levels: int) -> float:
+    """Room that ``levels`` nested frames holding a box take above it: one label line each."""
+    return FRAME_HEAD + FRAME_LABEL_ROOM * (levels - 1) if levels else 0.0
+
+
+def _holders(group: str | None, parents: Mapping[str, str | None]) -> tuple[str, ...]:
+    """``group`` and the groups holding it, outermost first (nothing for ``None``)."""
+    chain: list[str] = []
+    while group in parents and group not in chain:
+        chain.append(group)
+        group = parents[group]
+    return tuple(reversed(chain))
+
+
+@dataclass(frozen=True)
+class _Nesting:
+    """Which frames hold each box, and the room the frames need around the ranks.
+
+    Attributes:
+        chains: box id -> the groups holding it, outermost first.
+        gaps: room between each rank and the next (the last one unused): the
+            ordinary gap, or more where frames close after a rank and open before the next.
+        side: how far the deepest nested frames reach beside the boxes they hold.
+        pad: extra room on the picture's left and right for the sides of nested frames.
+        rankdir: ``"TB"`` or ``"LR"``.
+        lead, trail: room the frames need before the first rank and after the last.
+    """
+
+    chains: Mapping[str, tuple[str, ...]]
+    gaps: tuple[float, ...]
+    side: float
+    pad: float
+    rankdir: str
+    lead: float
+    trail: float
+
+    @classmethod
+    def build(cls, graph: ModelGraph, ranks: _Ranks, rankdir: str) -> _Nesting:
+        parents = {group.id: group.parent for group in graph.groups}
+        chains = {node.id: _holders(node.group, parents) for node in graph.nodes}
+        rank_of = {m: index for index, level in enumerate(ranks.levels) for m in level}
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
+        for member, chain in chains.items():
+            for group in chain:
+                first[group] = min(first.get(group, rank_of[member]), rank_of[member])
+                last[group] = max(last.get(group, rank_of[member]), rank_of[member])
+        opening = _head_room if rankdir == "TB" else _side_room
+        leads, trails = [], []
+        for index, level in enumerate(ranks.levels):
+            held = [chains.get(m, ()) for m in level]
+            leads.append(max(opening(sum(first[g] == index for g in c)) for c in held))
+            trails.append(max(_side_room(sum(last[g] == index for g in c)) for c in held))
+        gap = _RANK_GAP[rankdir]
+        gaps = (*(max(gap, trails[i] + leads[i + 1]) for i in range(len(leads) - 1)), gap)
+        side = _side_room(max(map(len, chains.values()), default=0))
+        pad = max(0.0, side - (MARGIN - _FRAME_EDGE))
+        return cls(chains, gaps, side, pad, rankdir, leads[0], trails[-1])
+
+    def band_rooms(self, ranks: _Ranks, bands: _Bands) -> tuple[list[float], list[float]]:
+        """Room the frames need above and below each band's boxes."""
+        if self.rankdir == "TB":
+            return [self.lead], [self.trail]
+        heads = [0.0] * bands.count
+        feet = [0.0] * bands.count
+        for index, level in enumerate(ranks.levels):
+            band = bands.of_rank[index]
+            for member in level:
+                levels = len(self.chains.get(member, ()))
+                heads[band] = max(heads[band], _head_room(levels))
+                feet[band] = max(feet[band], _side_room(levels))
+        return heads, feet
+
+
+def _group_frames(
+    graph: ModelGraph, boxes: Mapping[str, Box], measure: TextMeasure
+) -> Iterator[GroupFrame]:
+    """One frame per expanded nested model and band, around its boxes and the frames inside it.
+
+    A frame is ``FRAME_PAD`` (``FRAME_HEAD`` above) around its own boxes and
+    ``FRAME_INSET`` (``FRAME_LABEL_ROOM`` above) around the frames nested in it, so
+    nested frames never share a side and every label has its own line.
+    """
+    parents = {group.id: group.parent for group in graph.groups}
+    depth = {group.id: len(_holders(group.id, parents)) - 1 for group in graph.groups}
+    sides: dict[tuple[str, int], tuple[float, float, float, float]] = {}
+
+    def grow(key: tuple[str, int], left: float, top: float, right: float, bottom: float) -> None:
+        old = sides.get(key, (left, top, right, bottom))
+        sides[key] = (min(old[0], left), min(old[1], top), max(old[2], right), max(old[3], bottom))
+
+    for node in graph.nodes:
+        if node.group in parents and node.id in boxes:
+            box = boxes[node.id]
+            grow(
+                (node.group, box.band),
+                box.left - FRAME_PAD,
+                box.top - FRAME_HEAD,
+                box.right + FRAME_PAD,
+                box.bottom + FRAME_PAD,
             )
+    for group in sorted(graph.groups, key=lambda g: -depth[g.id]):  # Innermost first.
+        parent = parents[group.id]
+        for (owner, band), (left, top, right, bottom) in list(sides.items()):
+            if owner == group.id and parent in parents:
+                grow(
+                    (parent, band),
+                    left - FRAME_INSET,
+                    top - FRAME_LABEL_ROOM,
+                    right + FRAME_INSET,
+                    bottom + FRAME_INSET,
+                )
+    for group in sorted(graph.groups, key=lambda g: depth[g.id]):  # Outer frames drawn first.
+        label = f"{group.name} ({group.class_name})"
+        width = measure(label, FRAME_LABEL_SIZE, False)
+        for band in sorted(band for owner, band in sides if owner == group.id):
+            yield GroupFrame(group.id, label, *sides[group.id, band], depth[group.id], width)
