@@ -40,6 +40,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from lenet_widgets.ui import shutdown
+
 __all__ = ["LatestJob", "wait_all"]
 
 
@@ -77,6 +79,7 @@ class LatestJob:
         self._accept_lock = threading.Lock()  # One accept at a time.
         self._pending: tuple | None = None
         self._worker: threading.Thread | None = None
+        shutdown.register(self)  # Cancelled at interpreter exit (see ui/shutdown.py).
 
     # ------------------------------------------------------------------ requests
 
@@ -105,6 +108,10 @@ class LatestJob:
         with self._lock:
             self._request += 1
             return self._request
+
+    def stop_background(self) -> None:
+        """Cancel, at interpreter exit (``ui/shutdown.py``)."""
+        self.cancel()
 
     def cancel(self) -> None:
         """Supersede the current request: its result, if any comes, is dropped."""

@@ -37,6 +37,7 @@ from lenet_widgets.core.training import (
     TrainingMonitor,
 )
 from lenet_widgets.plotting.training import draw_training_curves
+from lenet_widgets.ui import shutdown
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.panel import ModelPanel
@@ -121,6 +122,7 @@ class TrainingPanel(TrainingJob, OptimizerControls, RunCurvesView, ModelPanel):
         self._updates_per_second = updates_per_second
         self._callbacks = tuple(callbacks)
         self._thread: threading.Thread | None = None
+        shutdown.register(self)  # A run in progress stops at interpreter exit.
         self._lock = threading.Lock()
         self._draw_lock = threading.Lock()
         self._render_request = threading.Event()
@@ -251,6 +253,12 @@ class TrainingPanel(TrainingJob, OptimizerControls, RunCurvesView, ModelPanel):
     def stop(self) -> None:
         """Stop after the batch in progress (what the Stop button does)."""
         self._on_stop_clicked(self._stop_button)
+
+    def stop_background(self) -> None:
+        """Stop a run in progress, at interpreter exit (``ui/shutdown.py``)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self.stop()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the training thread ends; True if it ended (for tests and scripts)."""

@@ -537,3 +537,34 @@ def test_save_panel_and_saved_file_say_the_fraction(panel, model, tmp_path):
     save_model(model, tmp_path / "stopped.keras")
     reloaded = load_model(tmp_path / "stopped.keras")
     assert describe_model(reloaded)["epochs_trained"] == pytest.approx(1.2)
+
+
+def test_a_script_ending_while_training_runs_exits_cleanly(tmp_path):
+    """Interpreter exit stops the run first (ui/shutdown.py): no abort, exit status 0."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "ends_while_training.py"
+    script.write_text(
+        "import time\n"
+        "import lenet_widgets as lw\n"
+        "board = lw.lab()\n"
+        "board.training.start()\n"
+        "time.sleep(2)\n"
+        "assert board.training.running\n"
+        "print('leaving while training')\n"
+    )
+    environment = {**os.environ, "LENET_WIDGETS_FAST": "1", "LENET_WIDGETS_OFFLINE": "1"}
+    environment.pop("LENET_WIDGETS_MNIST", None)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert "leaving while training" in result.stdout, result.stderr
+    assert "terminate called" not in result.stderr
+    assert result.returncode == 0, result.stderr[-2000:]
