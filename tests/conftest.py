@@ -57,13 +57,11 @@ def no_dot(monkeypatch, tmp_path):
 
 @pytest.fixture
 def tiny_lenet():
-    """A compiled LeNet on 12x12 grey images with 3 classes: seconds to train."""
-    import keras
+    """A compiled LeNet on 12x12 grey images with 3 classes: seconds to train (seeded, so
+    the same weights as ``good_model``, but a new one for every test)."""
+    from tiny_models import good_lenet
 
-    from lenet_widgets.core.model import build_lenet
-
-    keras.utils.set_random_seed(0)
-    return build_lenet((12, 12, 1), 3)
+    return good_lenet()
 
 
 @pytest.fixture
@@ -89,3 +87,22 @@ def model_files(tmp_path_factory):
     from tiny_models import good_lenet, write_model_files
 
     return write_model_files(tmp_path_factory.mktemp("model_files"), good_lenet())
+
+
+@pytest.fixture
+def make_training_panel():
+    """Build TrainingPanels (batches of 32) that are stopped and waited for after the test."""
+    from lenet_widgets.ui.training import TrainingPanel
+
+    panels = []
+
+    def make(model, dataset):
+        panel = TrainingPanel(model, dataset)
+        panel._batch_size.value = 32
+        panels.append(panel)
+        return panel
+
+    yield make
+    for panel in panels:
+        panel.stop()
+        panel.wait(60)

@@ -35,10 +35,10 @@ __all__ = [
 SHAPE = (12, 12, 1)
 
 
-def good_lenet():
+def good_lenet(compile: bool = True):
     """A LeNet on ``SHAPE`` images with 3 classes, seeded: the same weights every call."""
     keras.utils.set_random_seed(0)
-    return build_lenet(SHAPE, 3)
+    return build_lenet(SHAPE, 3, compile=compile)
 
 
 class Subclassed(keras.Model):

@@ -6,7 +6,6 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from figure_texts import assert_readable
 
 import lenet_widgets as lw
 from lenet_widgets.core import attribution as core
@@ -21,6 +20,8 @@ from lenet_widgets.plotting.attribution import (
     shared_scale,
 )
 from lenet_widgets.plotting.figure import TEXT_SIZE, new_figure
+
+from figure_texts import assert_readable
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ still trains and saves.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 
@@ -16,15 +15,13 @@ import pytest
 from lenet_widgets.core import filters as core_filters
 from lenet_widgets.core.data import Dataset
 from lenet_widgets.core.filters import FilterSearchCancelledError, maximize_filters
-from lenet_widgets.core.model import build_lenet, epochs_trained
+from lenet_widgets.core.model import epochs_trained
 from lenet_widgets.core.persistence import load_model, save_model
 from lenet_widgets.core.training import train
 
+from helpers import text
+
 FORMATS = (".keras", ".h5", ".weights.h5")
-
-
-def text(value: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", value))
 
 
 @pytest.fixture
@@ -36,9 +33,9 @@ def data():
 
 
 @pytest.fixture
-def model():
-    keras.utils.set_random_seed(0)
-    return build_lenet((12, 12, 1), 3)
+def model(tiny_lenet):
+    """The test's own seeded 12x12 LeNet (conftest's ``tiny_lenet``)."""
+    return tiny_lenet
 
 
 class InterruptAfter(keras.callbacks.Callback):

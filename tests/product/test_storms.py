@@ -13,12 +13,11 @@ import gc
 import os
 import threading
 
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lenet_widgets.core.model import build_lenet
+from tiny_models import good_lenet
 
 STORM = 200
 RENDERS = 1000
@@ -40,8 +39,7 @@ def settle_threads(timeout: float = 60.0) -> None:
 
 @pytest.fixture(scope="module")
 def model():
-    keras.utils.set_random_seed(0)
-    return build_lenet((12, 12, 1), 3, compile=False)
+    return good_lenet(compile=False)
 
 
 @pytest.fixture(scope="module")

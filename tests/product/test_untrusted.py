@@ -8,7 +8,6 @@ say why and how to opt in; the code must not run.
 from __future__ import annotations
 
 import ast
-import html
 import inspect
 import re
 import sys
@@ -25,6 +24,8 @@ from lenet_widgets.cli import main
 from lenet_widgets.core import persistence
 from lenet_widgets.core.data import Dataset
 from lenet_widgets.core.persistence import UnsafeModelError, load_model, save_model
+
+from helpers import text
 
 PACKAGE = Path(lenet_widgets.__file__).parent
 REFUSAL = r"Lambda.*safe mode refused it.*safe_mode=False"
@@ -78,7 +79,7 @@ def test_save_panel_shows_the_refusal_and_keeps_the_model(payload):
     model = build_lenet((12, 12, 1), 3)
     panel = SavePanel(model, payload)
     panel.load()
-    status = html.unescape(re.sub(r"<[^>]+>", "", panel.status))
+    status = text(panel.status)
     assert re.search(REFUSAL, status), status
     assert "current model is kept" in status and panel.model is model
 

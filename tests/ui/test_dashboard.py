@@ -21,37 +21,18 @@ from lenet_widgets.ui.lab import LeNetLab, lab
 from lenet_widgets.ui.save import SavePanel
 from lenet_widgets.ui.training import TrainingPanel
 
+from helpers import centre_brightness_dataset, stop_after
+
 
 @pytest.fixture
 def small_dataset():
     """320 train and 40 test 12x12 images, 3 classes: each epoch is 10 batches of 32."""
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, (360, 12, 12), dtype=np.uint8)
-    labels = (images[:, 4:8, 4:8].mean(axis=(1, 2)) // 86).astype(np.uint8)
-    return Dataset(images[:320], labels[:320], images[320:], labels[320:], source="test")
+    return centre_brightness_dataset(40)
 
 
 @pytest.fixture
-def panel(tiny_lenet, small_dataset):
-    panel = TrainingPanel(tiny_lenet, small_dataset)
-    panel._batch_size.value = 32
-    yield panel
-    panel.stop()
-    panel.wait(60)
-
-
-def stop_after(panel, batches):
-    """Make the panel press Stop from its progress hook once `batches` batches are done."""
-    monitor = panel.monitor
-    original = monitor.on_update
-    monitor.interval = 0.0  # An update after every batch.
-
-    def hook(current):
-        original(current)
-        if current.progress()[0] >= batches:
-            panel.stop()
-
-    monitor.on_update = hook
+def panel(tiny_lenet, small_dataset, make_training_panel):
+    return make_training_panel(tiny_lenet, small_dataset)
 
 
 # ----------------------------------------------------------------------------- training panel

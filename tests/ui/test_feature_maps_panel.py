@@ -8,7 +8,6 @@ import time
 import keras
 import numpy as np
 import pytest
-from figure_texts import assert_readable
 
 from lenet_widgets.core.attribution import Attribution, predict_classes
 from lenet_widgets.core.model import build_lenet
@@ -18,11 +17,13 @@ from lenet_widgets.ui import feature_maps_explain as explain_module
 from lenet_widgets.ui import feature_maps_mistakes as mistakes_module
 from lenet_widgets.ui.feature_maps import FeatureMapsPanel
 
+from figure_texts import assert_readable
+
 
 @pytest.fixture(scope="module")
-def model():
-    keras.utils.set_random_seed(0)
-    return build_lenet((12, 12, 1), 3)
+def model(good_model):
+    """This module's seeded 12x12 LeNet (conftest's ``good_model``)."""
+    return good_model
 
 
 @pytest.fixture(scope="module")

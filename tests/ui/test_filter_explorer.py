@@ -15,11 +15,12 @@ from lenet_widgets.core.data import prepare_images
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.ui.filters import FilterExplorer
 
+from tiny_models import good_lenet
+
 
 @pytest.fixture
 def model():
-    keras.utils.set_random_seed(0)
-    return build_lenet((12, 12, 1), 3, compile=False)
+    return good_lenet(compile=False)
 
 
 @pytest.fixture

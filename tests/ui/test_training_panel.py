@@ -4,8 +4,6 @@ optimizer kept, schedules, no stuck panel, runs overlaid, Reset, words, memory l
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 
 import keras
@@ -15,7 +13,6 @@ import pytest
 from lenet_widgets import config
 from lenet_widgets.core import training as core_training
 from lenet_widgets.core import training_monitor as core_monitor
-from lenet_widgets.core.data import Dataset
 from lenet_widgets.core.model import build_lenet, epochs_trained
 from lenet_widgets.core.training import TrainingMonitor, epochs_done, train
 from lenet_widgets.text import epochs_text
@@ -23,46 +20,24 @@ from lenet_widgets.ui import training as ui_training
 from lenet_widgets.ui import training_job, training_memory
 from lenet_widgets.ui.training import TrainingPanel, estimate_training_bytes
 
-
-def text(value: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", value))
+from helpers import centre_brightness_dataset, on_every_batch, stop_after, text
 
 
 @pytest.fixture
 def dataset():
     """320 train and 64 test 12x12 images, 3 classes: each epoch is 10 batches of 32."""
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, (384, 12, 12), dtype=np.uint8)
-    labels = (images[:, 4:8, 4:8].mean(axis=(1, 2)) // 86).astype(np.uint8)
-    return Dataset(images[:320], labels[:320], images[320:], labels[320:], source="test")
+    return centre_brightness_dataset(64)
 
 
 @pytest.fixture
-def model():
-    keras.utils.set_random_seed(0)
-    return build_lenet((12, 12, 1), 3)
+def model(tiny_lenet):
+    """The test's own seeded 12x12 LeNet (conftest's ``tiny_lenet``)."""
+    return tiny_lenet
 
 
 @pytest.fixture
-def panel(model, dataset):
-    panel = TrainingPanel(model, dataset)
-    panel._batch_size.value = 32
-    yield panel
-    panel.stop()
-    panel.wait(60)
-
-
-def hook(panel, action):
-    """Run ``action(monitor)`` at every monitor update (one per batch)."""
-    monitor = panel.monitor
-    original = monitor.on_update
-    monitor.interval = 0.0
-
-    def on_update(current):
-        original(current)
-        action(current)
-
-    monitor.on_update = on_update
+def panel(model, dataset, make_training_panel):
+    return make_training_panel(model, dataset)
 
 
 # ----------------------------------------------------------------------------- Stop
@@ -111,7 +86,7 @@ def test_stop_before_the_thread_begins_trains_nothing(panel, model):
 
 
 def test_stop_in_the_first_batch_stops_after_it(panel, model):
-    hook(panel, lambda monitor: panel.stop() if monitor.progress()[0] == 0 else None)
+    on_every_batch(panel, lambda monitor: panel.stop() if monitor.progress()[0] == 0 else None)
     original = panel.monitor.on_train_batch_begin
 
     def press_in_batch(batch, logs=None):
@@ -134,7 +109,7 @@ def test_stop_mid_run_never_validates_and_counts_the_fraction(panel, model, monk
     calls = []
     real = model.evaluate
     model.evaluate = lambda *a, **k: calls.append(len(a[0]._images)) or real(*a, **k)
-    hook(panel, lambda m: panel.stop() if m.progress()[0] >= 12 else None)
+    stop_after(panel, 12)
     panel._epochs.value = 5
     panel.start()
     assert panel.wait(120)
@@ -217,7 +192,7 @@ def test_monitor_validation_equals_evaluate(model, dataset):
 
 
 def test_curves_continue_after_a_stop_without_a_jump(panel, model):
-    hook(panel, lambda m: panel.stop() if m.progress()[0] >= 3 else None)
+    stop_after(panel, 3)
     panel._epochs.value = 2
     panel.start()
     assert panel.wait(120)
@@ -508,7 +483,7 @@ def test_filter_history_counts_a_stopped_epoch_as_a_fraction(model, dataset):
     assert "train to record" in text(history._status.value)
     panel = TrainingPanel(model, dataset, callbacks=[history.recorder])
     panel._batch_size.value = 32
-    hook(panel, lambda m: panel.stop() if m.progress()[0] >= 12 else None)
+    stop_after(panel, 12)
     panel._epochs.value = 3
     panel.start()
     assert panel.wait(120)
@@ -528,7 +503,7 @@ def test_save_panel_and_saved_file_say_the_fraction(panel, model, tmp_path):
     from lenet_widgets.core.persistence import describe_model, load_model, save_model
     from lenet_widgets.ui.save import SavePanel
 
-    hook(panel, lambda m: panel.stop() if m.progress()[0] >= 12 else None)
+    stop_after(panel, 12)
     panel._epochs.value = 3
     panel.start()
     assert panel.wait(120)
