@@ -223,9 +223,15 @@ class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
         return self._shown_explanation
 
     def refresh(self) -> None:
-        """Recompute with the model's current weights (after training or loading)."""
+        """Recompute with the model's current weights (after training or loading).
+
+        The "why this class?" picture of the old weights is hidden at once: it would
+        otherwise sit beside the new weights' maps until its replacement arrives.
+        """
         self._explain_cache.clear()
         self._mistakes = None
+        self._shown_explanation = None
+        self._explain_view.clear()
         self._draw_stale()
 
     def wait(self, timeout: float | None = 60.0) -> bool:

@@ -218,6 +218,18 @@ def test_why_this_class_shows_predicted_and_true(model, images, predicted):
     assert bytes(panel._explain_view.image.value).startswith(b"\x89PNG")
 
 
+def test_new_weights_hide_the_old_why_picture_until_the_new_one(model, images, predicted):
+    panel = FeatureMapsPanel(model, images, predicted, background=False)
+    assert panel.explanation is not None and panel.explain_renders == 1
+    panel.active = False  # Its tab is not on screen while training changes the weights.
+    panel.refresh()
+    assert panel.explanation is None and panel._explain_view.image.value == b""
+    assert panel._explain_view.image.layout.visibility == "hidden"
+    panel.active = True  # Shown again: the picture of the new weights.
+    assert panel.explanation is not None and panel.explain_renders == 2
+    assert bytes(panel._explain_view.image.value).startswith(b"\x89PNG")
+
+
 def test_method_class_and_layer_choices(model, images, predicted):
     panel = FeatureMapsPanel(model, images, predicted, background=False)
     assert panel._cam_layer.disabled
