@@ -30,7 +30,7 @@ def _median_ms(times: list[float]) -> float:
 
 def bench_engine(model, engine: str, repeats: int) -> float:
     """Median ms of plot_model over changing option sets (nothing cached)."""
-    from lenet_widgets.structure import plot_model
+    from lenet_widgets.display.model_picture import plot_model
 
     plot_model(model, engine=engine)  # Warm-up: imports, font cache.
     times = []

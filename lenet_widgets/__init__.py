@@ -2,6 +2,12 @@
 
 Importing the package is cheap: TensorFlow, matplotlib and ipywidgets load only
 when a name that needs them is first used (``lenet_widgets.build_lenet``...).
+``__init__.pyi`` lists the same names as plain imports, for editors and type
+checkers; ``tests/test_public_api.py`` keeps it, ``__all__`` and ``_EXPORTS`` equal.
+
+Layers (see ``tests/test_layering.py``): ``core`` (NumPy/Keras), ``plotting``
+(matplotlib on plain data), ``display`` (core + plotting: pictures and reports
+for a notebook or a file), ``ui`` (the ipywidgets panels), ``cli``.
 """
 
 from __future__ import annotations
@@ -35,14 +41,14 @@ _EXPORTS = {
     "load_weights": "lenet_widgets.core.persistence",
     "save_model": "lenet_widgets.core.persistence",
     "fast_mode": "lenet_widgets.config",
-    "plot_model": "lenet_widgets.structure",
-    "StructurePicture": "lenet_widgets.structure",
-    "ToolMissingError": "lenet_widgets.structure",
-    "RemoteNotebookError": "lenet_widgets.structure",
-    "compare_models": "lenet_widgets.structure",
-    "layer_report": "lenet_widgets.structure",
-    "summary_html": "lenet_widgets.structure",
-    "show_in_netron": "lenet_widgets.structure",
+    "plot_model": "lenet_widgets.display.model_picture",
+    "StructurePicture": "lenet_widgets.display.model_picture",
+    "ToolMissingError": "lenet_widgets.display.errors",
+    "RemoteNotebookError": "lenet_widgets.display.errors",
+    "compare_models": "lenet_widgets.display.reports",
+    "layer_report": "lenet_widgets.display.reports",
+    "summary_html": "lenet_widgets.display.reports",
+    "show_in_netron": "lenet_widgets.display.netron",
     "diff_models": "lenet_widgets.core.structure",
     "maximize_filters": "lenet_widgets.core.filters",
     "FilterResult": "lenet_widgets.core.filters",
@@ -59,13 +65,13 @@ _EXPORTS = {
     "saliency": "lenet_widgets.core.attribution",
     "smoothgrad": "lenet_widgets.core.attribution",
     "misclassified_indices": "lenet_widgets.core.attribution",
-    "show_attribution": "lenet_widgets.attribution",
-    "save_attribution": "lenet_widgets.attribution",
-    "show_filters": "lenet_widgets.filters",
-    "compute_filters": "lenet_widgets.filters",
-    "save_filter_grid": "lenet_widgets.filters",
-    "compare_presets": "lenet_widgets.filters",
-    "show_top_examples": "lenet_widgets.filters",
+    "show_attribution": "lenet_widgets.display.attribution",
+    "save_attribution": "lenet_widgets.display.attribution",
+    "show_filters": "lenet_widgets.display.filters",
+    "compute_filters": "lenet_widgets.display.filters",
+    "save_filter_grid": "lenet_widgets.display.filters",
+    "compare_presets": "lenet_widgets.display.filters",
+    "show_top_examples": "lenet_widgets.display.filters",
     "model_graph": "lenet_widgets.core.structure",
     "FeatureMapsPanel": "lenet_widgets.ui.feature_maps",
     "FilterExplorer": "lenet_widgets.ui.filters",

@@ -155,7 +155,7 @@ def command_demo(arguments: argparse.Namespace) -> int:
 def _write_filter_picture(model, path: Path, layer: str = "conv2d_1", steps: int = 20) -> Path:
     """The chapter's figure 6-10 for the demo: 6x6 filters of ``conv2d_1``."""
     from lenet_widgets import config
-    from lenet_widgets.filters import save_filter_grid
+    from lenet_widgets.display.filters import save_filter_grid
 
     steps = min(steps, 5) if config.fast_mode() else steps
     return save_filter_grid(model, path, layer=layer, steps=steps, grid=6, preset="chapter")
@@ -165,7 +165,7 @@ def _write_best_filter_picture(model, path: Path, layer: str = "conv2d_1", steps
     """The product's best picture of the same layer: default preset (in range), 200 steps."""
     from lenet_widgets import config
     from lenet_widgets.core.filters import DEFAULT_PRESET, maximize_filters
-    from lenet_widgets.filters import save_filter_grid
+    from lenet_widgets.display.filters import save_filter_grid
 
     steps = min(steps, 20) if config.fast_mode() else steps
     result = maximize_filters(model, layer, steps=steps, preset=DEFAULT_PRESET)
@@ -175,7 +175,7 @@ def _write_best_filter_picture(model, path: Path, layer: str = "conv2d_1", steps
 
 def _write_model_picture(model, path: Path) -> Path:
     """The chapter's figure 6-3 for the demo: LeNet top to bottom with shapes."""
-    from lenet_widgets.structure import plot_model
+    from lenet_widgets.display.model_picture import plot_model
 
     plot_model(model, path, show_shapes=True, show_layer_names=True, show_input_layer=True)
     return path
@@ -184,7 +184,7 @@ def _write_model_picture(model, path: Path) -> Path:
 def command_plot(arguments: argparse.Namespace) -> int:
     """Draw a model file (or the chapter's LeNet, ``lenet``) to PNG, SVG or PDF."""
     _quiet_tensorflow()
-    from lenet_widgets.structure import plot_model
+    from lenet_widgets.display.model_picture import plot_model
 
     output = Path(arguments.output)
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -226,7 +226,7 @@ def command_filters(arguments: argparse.Namespace) -> int:
     _quiet_tensorflow()
     from lenet_widgets.core import load_model
     from lenet_widgets.core.filters import DEFAULT_PRESET, maximize_filters, preset_arguments
-    from lenet_widgets.filters import save_filter_grid
+    from lenet_widgets.display.filters import save_filter_grid
 
     output = Path(arguments.output)
     if output.suffix.lower() != ".png":
@@ -270,9 +270,9 @@ def command_filters(arguments: argparse.Namespace) -> int:
 def command_attribution(arguments: argparse.Namespace) -> int:
     """Why this class? Draw saliency, SmoothGrad or Grad-CAM maps of one MNIST test digit."""
     _quiet_tensorflow()
-    from lenet_widgets.attribution import draw_explanation
     from lenet_widgets.core import load_dataset, load_model
     from lenet_widgets.core.attribution import DEFAULT_NOISE, DEFAULT_SAMPLES, explain
+    from lenet_widgets.display.attribution import draw_explanation
     from lenet_widgets.plotting.figure import new_figure
 
     output = Path(arguments.output)

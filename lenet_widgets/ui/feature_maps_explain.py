@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
-from lenet_widgets.attribution import draw_explanation
 from lenet_widgets.core.attribution import Attribution, cam_layers, explain
+from lenet_widgets.display.attribution import draw_explanation
 from lenet_widgets.ui.status import status_html
 
 __all__ = [

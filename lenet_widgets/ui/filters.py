@@ -44,9 +44,9 @@ from lenet_widgets.core.filters import (
     TopExamples,
     visualizable_layers,
 )
+from lenet_widgets.display.filters import grid_words
 from lenet_widgets.plotting.filters import (
     SORT_ORDERS,
-    grid_caption,
     plot_filter_grid,
     update_grid,
 )
@@ -329,16 +329,7 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
             figure = self._view.figure
             preset = result.settings.get("preset") or "custom"
             title = f"{result.layer}, preset {preset}: step {step} of {result.steps}"
-            caption = grid_caption(
-                result.kind,
-                result.objective,
-                int(np.count_nonzero(result.dead)),
-                result.dead_test,
-                result.input_range,
-                (float(images.min()), float(images.max())),
-                self._dead_test_count(result),
-            )
-            dead_label = "dead" if result.dead_test == "data" else "inactive"
+            caption, dead_label = grid_words(result, images, self._dead_test_count(result))
             if self._artists is None or self._artists.grid != grid:
                 self._artists = plot_filter_grid(
                     figure,

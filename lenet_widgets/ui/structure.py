@@ -23,8 +23,9 @@ from matplotlib.figure import Figure
 
 from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.core.structure import model_graph
+from lenet_widgets.display.model_picture import ENGINES, plot_model
+from lenet_widgets.display.reports import compare_models, layer_report
 from lenet_widgets.plotting.figure import figure_png
-from lenet_widgets.structure import ENGINES, compare_models, layer_report, plot_model
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import DENSITY, show_picture

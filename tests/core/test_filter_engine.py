@@ -460,7 +460,7 @@ def test_every_preset_but_chapter_keeps_every_step_in_the_input_range(
 
 
 def test_called_with_no_settings_the_engine_uses_the_in_range_default(conv_model):
-    from lenet_widgets import filters as library
+    from lenet_widgets.display import filters as library
 
     assert core_filters.DEFAULT_PRESET in core_filters.PRESETS
     assert core_filters.PRESETS[core_filters.DEFAULT_PRESET].in_range

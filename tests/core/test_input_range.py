@@ -218,8 +218,8 @@ def test_a_model_that_rescales_itself_gets_raw_pixels(pixels, labels):
 @pytest.mark.parametrize("entry", ["show_top_examples", "FilterExplorer"])
 def test_top_examples_feed_the_model_its_own_range(entry, pixels, labels, monkeypatch):
     """Dataset examples were prepared for 0..1 whatever the model expected."""
-    from lenet_widgets import filters as library
     from lenet_widgets.core import filters as core_filters
+    from lenet_widgets.display import filters as library
 
     model = rescaling_model()
     seen = []

@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.structure import diff_models, model_graph, select_input_layers
+from lenet_widgets.display.reports import compare_models
 from lenet_widgets.plotting.structure import DIFF_COLORS, DIFF_LABELS, draw_model_diff
-from lenet_widgets.structure import compare_models
 
 L = keras.layers
 RESHAPED = (

@@ -20,16 +20,11 @@ from lenet_widgets.core.structure import (
     model_graph,
     select_input_layers,
 )
+from lenet_widgets.display.errors import RemoteNotebookError, ToolMissingError
+from lenet_widgets.display.model_picture import plot_model
+from lenet_widgets.display.netron import show_in_netron
+from lenet_widgets.display.reports import compare_models, layer_report, summary_html
 from lenet_widgets.plotting.structure import draw_model_graph
-from lenet_widgets.structure import (
-    RemoteNotebookError,
-    ToolMissingError,
-    compare_models,
-    layer_report,
-    plot_model,
-    show_in_netron,
-    summary_html,
-)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 HAS_DOT = shutil.which("dot") is not None

@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.structure import model_graph, select_input_layers
+from lenet_widgets.display.model_picture import plot_model
 from lenet_widgets.plotting.structure import draw_model_graph
-from lenet_widgets.structure import plot_model
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot is not installed")

@@ -164,7 +164,7 @@ def test_glue_returns_figures_without_pyplot_leaks(small_lenet, tmp_path):
     import matplotlib.pyplot as plt
 
     from lenet_widgets.core.filters import maximize_filters
-    from lenet_widgets.filters import (
+    from lenet_widgets.display.filters import (
         compare_presets,
         save_filter_grid,
         show_filters,
@@ -257,7 +257,7 @@ def test_cli_filters_default_objective_and_core_choices(small_lenet, tmp_path, c
 
 
 def test_show_filters_picture_says_when_pixels_left_the_range(small_lenet):
-    from lenet_widgets.filters import show_filters
+    from lenet_widgets.display.filters import show_filters
 
     texts = [text.get_text() for text in show_filters(small_lenet, "conv2d", steps=2).texts]
     assert "pixels inside the input range [0, 1]" in texts

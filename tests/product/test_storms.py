@@ -129,7 +129,7 @@ TOGGLES = ("show_shapes", "show_dtype", "show_trainable", "show_input_layer")
 
 
 def test_structure_panel_toggle_storm_ends_on_the_final_picture(model):
-    from lenet_widgets.structure import plot_model
+    from lenet_widgets.display.model_picture import plot_model
     from lenet_widgets.ui.structure import StructurePanel
 
     before = len(plt.get_fignums())

@@ -188,7 +188,7 @@ def fake_netron(monkeypatch):
 @pytest.mark.parametrize("port", [None, 8123])
 def test_netron_binds_to_localhost_only(fake_netron, tmp_path, port):
     from lenet_widgets.core.model import build_lenet
-    from lenet_widgets.structure import show_in_netron
+    from lenet_widgets.display.netron import show_in_netron
 
     model = build_lenet((12, 12, 1), 3)
     for subject in (model, save_model(model, tmp_path / "model.keras")):
@@ -206,7 +206,7 @@ def test_netron_binds_to_localhost_only(fake_netron, tmp_path, port):
 def test_netron_free_port_is_probed_on_localhost(monkeypatch):
     import socket
 
-    from lenet_widgets import structure
+    from lenet_widgets.display import netron
 
     bound = []
     real_bind = socket.socket.bind
@@ -216,5 +216,5 @@ def test_netron_free_port_is_probed_on_localhost(monkeypatch):
         return real_bind(self, address)
 
     monkeypatch.setattr(socket.socket, "bind", recording_bind)
-    port = structure._free_port()
+    port = netron._free_port()
     assert bound == [("127.0.0.1", 0)] and port > 0

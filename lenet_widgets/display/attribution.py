@@ -10,13 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lenet_widgets.core.attribution import (
-    DEFAULT_NOISE,
-    DEFAULT_SAMPLES,
-    Attribution,
-    AttributionError,
-    explain,
-)
+from lenet_widgets.core.attribution import Attribution, AttributionError, explain
 from lenet_widgets.plotting.attribution import draw_attribution, figure_size
 from lenet_widgets.plotting.figure import NotebookFigure, new_figure
 
@@ -44,14 +38,14 @@ def show_attribution(
     method: str = "saliency",
     classes: Any = None,
     *,
-    label: int | None = None,
-    layer: str | None = None,
-    samples: int = DEFAULT_SAMPLES,
-    noise: float = DEFAULT_NOISE,
-    seed: int = 0,
     dpi: int = 96,
+    **settings: Any,
 ) -> NotebookFigure:
     """Compute and draw "why this class?" maps of one image; return the figure.
+
+    The settings are ``explain``'s, passed on as they are (one signature to keep
+    right, one place that checks them), so ``show_attribution`` accepts exactly
+    what ``explain`` does.
 
     Args:
         model: a Sequential or functional Keras model.
@@ -59,30 +53,20 @@ def show_attribution(
         method: ``"saliency"``, ``"smoothgrad"`` or ``"gradcam"``.
         classes: None (the predicted class, and ``label`` beside it when it differs),
             ``"all"``, one class index or a list of them.
-        label: the image's true class, if known.
-        layer: Grad-CAM's layer (default: the last convolution, after its activation).
-        samples: SmoothGrad's noisy copies.
-        noise: SmoothGrad's noise, a fraction of the model's input range.
-        seed: SmoothGrad's noise seed.
         dpi: the figure's resolution.
+        **settings: ``explain``'s keyword arguments: ``label`` (the image's true class),
+            ``layer`` (Grad-CAM's layer, default the last convolution), ``samples`` and
+            ``noise`` (SmoothGrad's noisy copies, and their noise as a fraction of the
+            model's input range), ``seed`` (SmoothGrad's noise seed).
 
     Returns:
         A figure with the digit and one map per class, on one colour scale.
 
     Raises:
         AttributionError: bad model, image, class, layer, method or setting.
+        TypeError: a setting ``explain`` does not know.
     """
-    result = explain(
-        model,
-        image,
-        method,
-        classes,
-        label=label,
-        layer=layer,
-        samples=samples,
-        noise=noise,
-        seed=seed,
-    )
+    result = explain(model, image, method, classes, **settings)
     figure = new_figure(figure_size(len(result.classes)), dpi=dpi)
     draw_explanation(figure, image, result)
     return figure

@@ -1,8 +1,10 @@
 """Filter visualization from a Keras model in one call, for notebook cells and the CLI.
 
 Glue between ``core.filters`` (the computation) and ``plotting.filters`` (the
-drawing). Figures are plain ``matplotlib.figure.Figure`` objects, never pyplot
-figures, so nothing accumulates; Jupyter shows a returned Figure as a picture.
+drawing); ``grid_words`` is the one place a ``FilterResult`` becomes the words
+under its grid (shared with ``ui.filters.FilterExplorer``). Figures are plain
+``matplotlib.figure.Figure`` objects, never pyplot figures, so nothing
+accumulates; Jupyter shows a returned Figure as a picture.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from lenet_widgets.core.filters import (
 from lenet_widgets.core.model import prepare_for_model
 from lenet_widgets.plotting.figure import new_figure
 from lenet_widgets.plotting.filters import (
+    grid_caption,
+    grid_order,
     plot_filter_grid,
     plot_top_examples,
     save_stitched,
@@ -34,6 +38,7 @@ __all__ = [
     "DEFAULT_PICTURE",
     "compare_presets",
     "compute_filters",
+    "grid_words",
     "save_filter_grid",
     "show_filters",
     "show_top_examples",
@@ -43,8 +48,30 @@ DEFAULT_PICTURE = "lenet_filters_6x6.png"
 """The chapter's file name for the stitched 6x6 picture."""
 
 
-def _new_figure(figsize: tuple[float, float], dpi: int = 96) -> Figure:
-    return new_figure(figsize, dpi=dpi)
+def grid_words(
+    result: FilterResult, images: np.ndarray, data_count: int | None = None
+) -> tuple[list[tuple[str, str]], str]:
+    """The caption lines under a grid of ``result`` and the word on its dead tiles.
+
+    Args:
+        result: the filters drawn.
+        images: the images shown (one step of ``result``): their pixel span is reported.
+        data_count: how many images the ``"data"`` dead test used, if known.
+
+    Returns:
+        ``(caption, dead_label)``: ``grid_caption``'s ``(text, colour)`` lines, and
+        ``"dead"`` (tested on data) or ``"inactive"`` (zero at the start image).
+    """
+    caption = grid_caption(
+        result.kind,
+        result.objective,
+        int(np.count_nonzero(result.dead)),
+        result.dead_test,
+        result.input_range,
+        (float(images.min()), float(images.max())),
+        data_count,
+    )
+    return caption, "dead" if result.dead_test == "data" else "inactive"
 
 
 def compute_filters(
@@ -96,19 +123,10 @@ def show_filters(
         else compute_filters(model_or_result, layer, steps, preset, seed, objective=objective)
     )
     images, activations = result.at(step)
-    figure = figure or _new_figure((1.2 * grid + 0.4, 1.25 * grid + 0.6))
+    figure = figure or new_figure((1.2 * grid + 0.4, 1.25 * grid + 0.6))
     shown = result.steps if step is None else step
     title = f"{result.layer}: top {grid}x{grid} of {len(result.filters)} filters, step {shown}"
-    from lenet_widgets.plotting.filters import grid_caption
-
-    caption = grid_caption(
-        result.kind,
-        result.objective,
-        int(np.count_nonzero(result.dead)),
-        result.dead_test,
-        result.input_range,
-        (float(images.min()), float(images.max())),
-    )
+    caption, dead_label = grid_words(result, images)
     plot_filter_grid(
         figure,
         images,
@@ -119,7 +137,7 @@ def show_filters(
         sort,
         title=title,
         caption=caption,
-        dead_label="dead" if result.dead_test == "data" else "inactive",
+        dead_label=dead_label,
     )
     return figure
 
@@ -166,7 +184,7 @@ def compare_presets(
         raise ValueError(
             f"steps has {len(step_list)} values; expected one per preset ({len(presets)})."
         )
-    figure = _new_figure((3.2 * len(presets), 3.6))
+    figure = new_figure((3.2 * len(presets), 3.6))
     panels = figure.subfigures(1, len(presets), squeeze=False)[0]
     for panel, name, count in zip(panels, presets, step_list, strict=True):
         result = compute_filters(model, layer, count, name, seed)
@@ -199,15 +217,13 @@ def show_top_examples(
         images: test images, uint8 ``(N, H, W)`` or prepared floats.
         labels: optional digit labels shown above the examples.
     """
-    from lenet_widgets.plotting.filters import grid_order
-
     optimized, activations = result.at()
     order = grid_order(activations, result.filters, result.dead, sort)[:rows]
     chosen = result.filters[order]
     top = top_activating_examples(
         model, result.layer, prepare_for_model(model, images), chosen, count
     )
-    figure = _new_figure((1.1 * (count + 1), 1.15 * len(chosen) + 0.3))
+    figure = new_figure((1.1 * (count + 1), 1.15 * len(chosen) + 0.3))
     plot_top_examples(
         figure, optimized[order], np.asarray(images), chosen, top.indices, top.activations, labels
     )
