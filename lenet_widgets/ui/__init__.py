@@ -3,9 +3,13 @@
 Each model-bound panel subclasses ``ModelPanel`` (``ui/panel.py``: the ``model``
 trait, its one validation through ``check_model``, the status line, ``refresh``,
 ``wait`` and the ``active`` flag of lazy tabs; the dashboard is a ``Tab``), keeps its
-controls private, exposes a few public traits, and calls core and plotting
+controls private, exposes a few public traits, and calls core, plotting and display
 functions for the real work. Background computations go through one latest-wins
 helper, ``LatestJob`` (``ui/jobs.py``); only training has a thread of its own.
+
+The dashboard function is ``lenet_widgets.lab``; here ``lenet_widgets.ui.lab`` is
+its module (a lazily exported function of the same name was hidden by the module
+as soon as anything imported it).
 """
 
 from lenet_widgets._lazy import lazy_exports
@@ -16,7 +20,6 @@ _EXPORTS = {
     "FilterExplorer": "lenet_widgets.ui.filters",
     "FilterHistoryPanel": "lenet_widgets.ui.filter_history",
     "LeNetLab": "lenet_widgets.ui.lab",
-    "lab": "lenet_widgets.ui.lab",
     "SavePanel": "lenet_widgets.ui.save",
     "StructurePanel": "lenet_widgets.ui.structure",
     "TrainingPanel": "lenet_widgets.ui.training",

@@ -1,0 +1,25 @@
+"""Static view of ``lenet_widgets.ui``'s lazy exports, for editors and type checkers.
+
+Generated from ``_EXPORTS`` by ``python tests/test_public_api.py``; the test there
+keeps it equal to ``_EXPORTS`` and ``__all__``.
+"""
+
+from lenet_widgets.ui.feature_maps import FeatureMapsPanel
+from lenet_widgets.ui.figure_view import FigureView
+from lenet_widgets.ui.filter_history import FilterHistoryPanel
+from lenet_widgets.ui.filters import FilterExplorer
+from lenet_widgets.ui.lab import LeNetLab
+from lenet_widgets.ui.save import SavePanel
+from lenet_widgets.ui.structure import StructurePanel
+from lenet_widgets.ui.training import TrainingPanel
+
+__all__ = [
+    "FeatureMapsPanel",
+    "FigureView",
+    "FilterExplorer",
+    "FilterHistoryPanel",
+    "LeNetLab",
+    "SavePanel",
+    "StructurePanel",
+    "TrainingPanel",
+]
