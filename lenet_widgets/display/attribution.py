@@ -12,9 +12,15 @@ from typing import Any
 
 from lenet_widgets.core.attribution import Attribution, AttributionError, explain
 from lenet_widgets.plotting.attribution import draw_attribution, figure_size
-from lenet_widgets.plotting.figure import NotebookFigure, new_figure
+from lenet_widgets.plotting.figure import NotebookFigure, figure_bytes, new_figure
 
-__all__ = ["draw_explanation", "save_attribution", "show_attribution"]
+__all__ = [
+    "draw_explanation",
+    "explanation_figure",
+    "save_attribution",
+    "save_explanation",
+    "show_attribution",
+]
 
 
 def draw_explanation(figure: Any, image: Any, result: Attribution) -> None:
@@ -30,6 +36,13 @@ def draw_explanation(figure: Any, image: Any, result: Attribution) -> None:
         label=result.label,
         layer=result.layer,
     )
+
+
+def explanation_figure(image: Any, result: Attribution, *, dpi: int = 96) -> NotebookFigure:
+    """A new figure of an ``Attribution`` of ``image``: the digit and one map per class."""
+    figure = new_figure(figure_size(len(result.classes)), dpi=dpi)
+    draw_explanation(figure, image, result)
+    return figure
 
 
 def show_attribution(
@@ -67,18 +80,31 @@ def show_attribution(
         TypeError: a setting ``explain`` does not know.
     """
     result = explain(model, image, method, classes, **settings)
-    figure = new_figure(figure_size(len(result.classes)), dpi=dpi)
-    draw_explanation(figure, image, result)
-    return figure
+    return explanation_figure(image, result, dpi=dpi)
+
+
+def _output_path(path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise AttributionError(f"output {path} should end in .png, .svg or .pdf, e.g. why.png.")
+    return path
+
+
+def save_explanation(image: Any, result: Attribution, path: str | Path, *, dpi: int = 96) -> Path:
+    """Draw an ``Attribution`` of ``image`` into a PNG, SVG or PDF file (by its suffix).
+
+    Raises:
+        AttributionError: another suffix.
+    """
+    path = _output_path(path)
+    figure = explanation_figure(image, result, dpi=dpi)
+    path.write_bytes(figure_bytes(figure, path.suffix.lower()[1:], tight=False))
+    return path
 
 
 def save_attribution(
     model: Any, image: Any, path: str | Path, *, dpi: int = 96, **settings: Any
 ) -> Path:
     """Draw ``show_attribution(model, image, **settings)`` into a PNG, SVG or PDF file."""
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise AttributionError(f"output {path} should end in .png, .svg or .pdf, e.g. why.png.")
-    figure = show_attribution(model, image, dpi=dpi, **settings)
-    figure.savefig(path, dpi=dpi)
-    return path
+    path = _output_path(path)  # Before the computation.
+    return save_explanation(image, explain(model, image, **settings), path, dpi=dpi)

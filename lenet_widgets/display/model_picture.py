@@ -16,20 +16,18 @@ piles up in pyplot's registry.
 
 from __future__ import annotations
 
-import io
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
-from matplotlib.figure import Figure
 
 from lenet_widgets.core.graph import ModelGraph
 from lenet_widgets.core.structure import model_graph, select_input_layers
 from lenet_widgets.display.errors import ToolMissingError
 from lenet_widgets.display.graphviz import GRAPHVIZ_HINT, find_dot, graphviz_render
-from lenet_widgets.plotting.figure import new_figure
-from lenet_widgets.plotting.structure import draw_model_graph
+from lenet_widgets.plotting.figure import figure_bytes, new_figure
+from lenet_widgets.plotting.structure import RANKDIRS, draw_model_graph
 
 __all__ = ["ENGINES", "FILE_FORMATS", "StructurePicture", "plot_model", "target_format"]
 
@@ -112,12 +110,6 @@ def target_format(to_file: str | Path | None) -> tuple[Path | None, str | None]:
     return path, FILE_FORMATS[suffix]
 
 
-def _figure_bytes(figure: Figure, file_format: str) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=file_format, dpi=figure.get_dpi())
-    return buffer.getvalue()
-
-
 def plot_model(
     model: keras.Model,
     to_file: str | Path | None = None,
@@ -165,7 +157,7 @@ def plot_model(
         ValueError: a bad option value, an unbuilt model or an unknown file suffix.
     """
     _check_choice("engine", engine, ENGINES)
-    rankdir = _check_choice("rankdir", str(rankdir).upper(), ("TB", "LR"))
+    rankdir = _check_choice("rankdir", str(rankdir).upper(), RANKDIRS)
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 1000:
         raise ValueError(f"dpi is {dpi!r}; expected a whole number from 10 to 1000.")
     path, file_format = target_format(to_file)
@@ -206,7 +198,7 @@ def plot_model(
         drawing = draw_model_graph(
             figure, graph, rankdir=rankdir, max_width_px=max_width_px, **options
         )
-        pictures = {name: _figure_bytes(figure, name) for name in formats}
+        pictures = {name: figure_bytes(figure, name, tight=False) for name in formats}
         if drawing.bands > 1 and not note:
             note = f"left-to-right, wrapped into {drawing.bands} rows to fit {max_width_px} px"
     if path is not None:

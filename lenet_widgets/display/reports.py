@@ -23,8 +23,8 @@ from lenet_widgets.core.structure import (
     model_graph,
     select_input_layers,
 )
-from lenet_widgets.display.model_picture import StructurePicture, _figure_bytes, target_format
-from lenet_widgets.plotting.figure import new_figure
+from lenet_widgets.display.model_picture import StructurePicture, target_format
+from lenet_widgets.plotting.figure import figure_bytes, figure_png, new_figure
 from lenet_widgets.plotting.structure import (
     draw_conv_kernels,
     draw_model_diff,
@@ -68,7 +68,7 @@ def summary_html(model: keras.Model, *, expand_nested: bool = False) -> str:
 
 
 def _png_tag(figure: Figure) -> str:
-    encoded = base64.b64encode(_figure_bytes(figure, "png")).decode("ascii")
+    encoded = base64.b64encode(figure_png(figure, tight=False)).decode("ascii")
     return f"<img src='data:image/png;base64,{encoded}' style='max-width:100%'/>"
 
 
@@ -206,7 +206,9 @@ def compare_models(
         max_width_px=max_width_px,
     )
     shown = "svg" if file_format == "svg" else "png"
-    data = _figure_bytes(figure, shown)
+    data = figure_bytes(figure, shown, tight=False)
     if path is not None:
-        path.write_bytes(data if file_format == shown else _figure_bytes(figure, file_format))
+        path.write_bytes(
+            data if file_format == shown else figure_bytes(figure, file_format, tight=False)
+        )
     return DiffReport(diff, StructurePicture(shown, data, "matplotlib", dpi, path, None))

@@ -14,13 +14,18 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 __all__ = [
+    "FIGURE_FORMATS",
     "PNG_COMPRESS_LEVEL",
     "TEXT_SIZE",
     "TITLE_SIZE",
     "NotebookFigure",
+    "figure_bytes",
     "figure_png",
     "new_figure",
 ]
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+"""What ``figure_bytes`` writes."""
 
 PNG_COMPRESS_LEVEL = 3
 """zlib level of every PNG the package renders for display (Pillow's default is 6).
@@ -38,24 +43,41 @@ TITLE_SIZE = 10.0
 """Font size, in points, of a picture's title."""
 
 
-def figure_png(figure: Figure, dpi: float | None = None, tight: bool = True) -> bytes:
-    """Render a figure to PNG bytes at ``dpi`` (default the figure's), fast to encode.
+def figure_bytes(
+    figure: Figure, file_format: str = "png", *, dpi: float | None = None, tight: bool = True
+) -> bytes:
+    """Render a figure to PNG, SVG or PDF bytes: the package's one figure-to-bytes path.
 
     Args:
         figure: the figure to render.
-        dpi: pixels per inch of the PNG (default ``figure.dpi``).
+        file_format: ``"png"`` (encoded at ``PNG_COMPRESS_LEVEL``), ``"svg"`` or ``"pdf"``.
+        dpi: pixels per inch of a PNG (default ``figure.dpi``).
         tight: crop to the drawn artists (``bbox_inches="tight"``); ``False`` keeps the
             figure's own size, so the picture's size follows ``figsize`` times ``dpi``.
+
+    Raises:
+        ValueError: another ``file_format``.
     """
+    if file_format not in FIGURE_FORMATS:
+        raise ValueError(f"file_format is {file_format!r}; expected one of {FIGURE_FORMATS}.")
+    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if file_format == "png" else {}
     buffer = io.BytesIO()
     figure.savefig(
         buffer,
-        format="png",
+        format=file_format,
         dpi=dpi or figure.dpi,
         bbox_inches="tight" if tight else None,
-        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+        **extra,
     )
     return buffer.getvalue()
+
+
+def figure_png(figure: Figure, dpi: float | None = None, tight: bool = True) -> bytes:
+    """Render a figure to PNG bytes at ``dpi`` (default the figure's), fast to encode.
+
+    ``figure_bytes(figure, "png", ...)``; see there for ``tight``.
+    """
+    return figure_bytes(figure, "png", dpi=dpi, tight=tight)
 
 
 class NotebookFigure(Figure):
