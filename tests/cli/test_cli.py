@@ -30,6 +30,30 @@ def test_help_and_package_import_do_not_load_tensorflow():
         assert command in help_text
 
 
+def _choices(command: str, option: str) -> list[str]:
+    from lenet_widgets.cli import build_parser
+
+    commands = next(
+        action for action in build_parser()._actions if action.dest == "command"
+    ).choices
+    action = next(a for a in commands[command]._actions if option in a.option_strings)
+    return list(action.choices)
+
+
+def test_choices_are_the_library_tables():
+    from lenet_widgets.core.filters import INITS, OBJECTIVES, PRESETS
+    from lenet_widgets.core.model import OPTIMIZERS
+    from lenet_widgets.display.model_picture import ENGINES
+    from lenet_widgets.plotting.structure import RANKDIRS
+
+    assert _choices("train", "--optimizer") == list(OPTIMIZERS)
+    assert _choices("plot", "--engine") == list(ENGINES)
+    assert _choices("plot", "--rankdir") == list(RANKDIRS)
+    assert _choices("filters", "--preset") == list(PRESETS)
+    assert _choices("filters", "--objective") == list(OBJECTIVES)
+    assert _choices("filters", "--init") == list(INITS)
+
+
 @pytest.fixture
 def small_mnist(tmp_path):
     """A 256-image MNIST-shaped file: enough to run the CLI end to end in seconds."""

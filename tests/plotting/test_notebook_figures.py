@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lenet_widgets.plotting.figure import NotebookFigure, figure_png, new_figure
+import numpy as np
+import pytest
+from PIL import Image
+
+from lenet_widgets.plotting.figure import NotebookFigure, figure_bytes, figure_png, new_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -16,6 +20,34 @@ def test_new_figure_renders_itself_as_png():
     assert isinstance(figure, NotebookFigure)
     assert figure._repr_png_().startswith(PNG_SIGNATURE)
     assert figure_png(figure) == figure._repr_png_()
+
+
+def test_figure_bytes_writes_png_svg_and_pdf_and_refuses_others():
+    import io
+
+    figure = new_figure((2, 1), dpi=50)
+    figure.add_subplot().plot([0, 1], [1, 0])
+    png = figure_bytes(figure, "png", tight=False)
+    assert png.startswith(PNG_SIGNATURE)
+    assert Image.open(io.BytesIO(png)).size == (100, 50)  # figsize x dpi: not cropped
+    doubled = Image.open(io.BytesIO(figure_bytes(figure, "png", dpi=100, tight=False)))
+    assert doubled.size == (200, 100)
+    assert figure_png(figure, tight=False) == png
+    assert b"<svg" in figure_bytes(figure, "svg")
+    assert figure_bytes(figure, "pdf").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="file_format is 'jpg'"):
+        figure_bytes(figure, "jpg")
+
+
+def test_png_pixels_do_not_depend_on_the_compress_level():
+    import io
+
+    figure = new_figure((2, 1), dpi=50)
+    figure.add_subplot().imshow(np.arange(64).reshape(8, 8))
+    ours = np.asarray(Image.open(io.BytesIO(figure_bytes(figure, tight=False))))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=50)
+    assert np.array_equal(ours, np.asarray(Image.open(buffer)))
 
 
 def test_glue_functions_return_figures_that_display_as_png():
