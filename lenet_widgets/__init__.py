@@ -3,7 +3,7 @@
 Importing the package is cheap: TensorFlow, matplotlib and ipywidgets load only
 when a name that needs them is first used (``lenet_widgets.build_lenet``...).
 ``__init__.pyi`` lists the same names as plain imports, for editors and type
-checkers; ``tests/test_public_api.py`` keeps it, ``__all__`` and ``_EXPORTS`` equal.
+checkers; ``tests/product/test_public_api.py`` keeps it, ``__all__`` and ``_EXPORTS`` equal.
 
 Layers (see ``tests/test_layering.py``): ``core`` (NumPy/Keras), ``plotting``
 (matplotlib on plain data), ``display`` (core + plotting: pictures and reports

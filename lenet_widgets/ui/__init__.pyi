@@ -1,7 +1,7 @@
 """Static view of ``lenet_widgets.ui``'s lazy exports, for editors and type checkers.
 
-Generated from ``_EXPORTS`` by ``python tests/test_public_api.py``; the test there
-keeps it equal to ``_EXPORTS`` and ``__all__``.
+Generated from ``_EXPORTS`` by ``python tests/product/test_public_api.py``;
+the test there keeps it equal to ``_EXPORTS`` and ``__all__``.
 """
 
 from lenet_widgets.ui.feature_maps import FeatureMapsPanel

@@ -4,7 +4,7 @@ Each package ``__init__`` feeds a lazy loader from a table (name -> module), so
 importing the package stays cheap; its ``__init__.pyi`` lists the same names as
 plain imports for editors and type checkers. These tests keep the stub, the
 table and ``__all__`` equal. After changing a table, rewrite the stubs with
-``python tests/test_public_api.py`` (it runs ruff on them).
+``python tests/product/test_public_api.py`` (it runs ruff on them).
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def write_stub(package: str) -> Path:
     lines = [
         f'"""Static view of ``{package}``\'s lazy exports, for editors and type checkers.',
         "",
-        "Generated from ``_EXPORTS`` by ``python tests/test_public_api.py``; the test there",
-        "keeps it equal to ``_EXPORTS`` and ``__all__``.",
+        "Generated from ``_EXPORTS`` by ``python tests/product/test_public_api.py``;",
+        "the test there keeps it equal to ``_EXPORTS`` and ``__all__``.",
         '"""',
         "",
     ]
