@@ -73,6 +73,14 @@ def tiny_data():
     return images, labels
 
 
+@pytest.fixture
+def small_dataset():
+    """320 train and 40 test 12x12 images, 3 classes: each epoch is 10 batches of 32."""
+    from helpers import centre_brightness_dataset
+
+    return centre_brightness_dataset(40)
+
+
 @pytest.fixture(scope="module")
 def good_model():
     """A seeded LeNet on 12x12 grey images with 3 classes, shared by one module's tests."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 import keras
 import numpy as np
 import pytest
+import traitlets
 
 from lenet_widgets.core.attribution import Attribution, predict_classes
 from lenet_widgets.core.model import build_lenet
@@ -337,3 +339,30 @@ def test_a_new_model_gets_its_own_choices(model, images, predicted):
     assert panel.explanation.maps.shape[1:] == (12, 12)
     assert [value for _, value in panel._classes.options][2:] == [0, 1, 2]
     assert panel._mistakes is None
+
+
+# ----------------------------------------------------------------------------- redraws in place
+
+
+def test_feature_maps_update_in_place(tiny_lenet, small_dataset):
+    panel = FeatureMapsPanel(tiny_lenet, small_dataset.x_test, small_dataset.y_test)
+    assert panel.layer == "activation"
+    first = panel._view.image.value
+    artists = panel._artists
+    panel.index = 5
+    assert panel._artists is artists  # Same artists, new data.
+    assert panel._view.image.value != first
+    panel.layer = "conv2d_1"
+    assert panel._artists is not artists and len(panel._artists.tiles) == 50
+    panel.layer = "dense"
+    assert not re.search(r"\b1 [a-z]+s\b", panel._status.value), panel._status.value  # "1 maps"
+    with pytest.raises(traitlets.TraitError, match=r"index is 40; expected 0\.\.39"):
+        panel.index = 40
+    assert panel.index == 5
+
+
+def test_unknown_layer_shows_a_message(tiny_lenet, small_dataset):
+    panel = FeatureMapsPanel(tiny_lenet, small_dataset.x_test)
+    renders = panel.renders
+    panel.layer = "no_such_layer"
+    assert "no maps" in panel._status.value and panel.renders == renders
