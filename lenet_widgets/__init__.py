@@ -5,7 +5,7 @@ when a name that needs them is first used (``lenet_widgets.build_lenet``...).
 ``__init__.pyi`` lists the same names as plain imports, for editors and type
 checkers; ``tests/product/test_public_api.py`` keeps it, ``__all__`` and ``_EXPORTS`` equal.
 
-Layers (see ``tests/test_layering.py``): ``core`` (NumPy/Keras), ``plotting``
+Layers (see ``tests/product/test_layering.py``): ``core`` (NumPy/Keras), ``plotting``
 (matplotlib on plain data), ``display`` (core + plotting: pictures and reports
 for a notebook or a file), ``ui`` (the ipywidgets panels), ``cli``.
 """

@@ -5,7 +5,7 @@ plotting (the drawing) and returns something a notebook cell displays or a
 file: the model picture (``plot_model``, Graphviz or matplotlib), HTML reports
 (``summary_html``, ``layer_report``, ``compare_models``), Netron, filter grids
 and attribution maps. No widgets: ``ui`` builds its panels on these functions,
-and the CLI calls them too. ``tests/test_layering.py`` checks the imports.
+and the CLI calls them too. ``tests/product/test_layering.py`` checks the imports.
 
 Modules: ``model_picture`` (``plot_model``, ``StructurePicture``), ``graphviz``
 (Keras' pydot graph, made readable), ``reports``, ``netron``, ``filters``,
