@@ -26,18 +26,21 @@ from lenet_widgets.core.filters import (
 from lenet_widgets.core.model import prepare_for_model
 from lenet_widgets.plotting.figure import new_figure
 from lenet_widgets.plotting.filters import (
+    FilterGridArtists,
     grid_caption,
     grid_order,
     plot_filter_grid,
     plot_top_examples,
     save_stitched,
     stitch_filters,
+    update_grid,
 )
 
 __all__ = [
     "DEFAULT_PICTURE",
     "compare_presets",
     "compute_filters",
+    "draw_result_grid",
     "grid_words",
     "save_filter_grid",
     "show_filters",
@@ -122,12 +125,57 @@ def show_filters(
         if isinstance(model_or_result, FilterResult)
         else compute_filters(model_or_result, layer, steps, preset, seed, objective=objective)
     )
-    images, activations = result.at(step)
     figure = figure or new_figure((1.2 * grid + 0.4, 1.25 * grid + 0.6))
     shown = result.steps if step is None else step
     title = f"{result.layer}: top {grid}x{grid} of {len(result.filters)} filters, step {shown}"
-    caption, dead_label = grid_words(result, images)
-    plot_filter_grid(
+    draw_result_grid(figure, result, step, grid, sort, title)
+    return figure
+
+
+def draw_result_grid(
+    figure: Any,
+    result: FilterResult,
+    step: int | None,
+    grid: int,
+    sort: str,
+    title: str,
+    *,
+    data_count: int | None = None,
+    artists: FilterGridArtists | None = None,
+) -> FilterGridArtists:
+    """Draw one step of ``result`` as a captioned filter grid, or update one drawn before.
+
+    ``show_filters`` and the filter explorer draw the same grid (caption and dead-tile
+    word from ``grid_words``); this keeps that call in one place.
+
+    Args:
+        figure: the Figure (or SubFigure) to draw on when ``artists`` cannot be reused.
+        result: the filters to draw.
+        step: which step of ``result`` (``None``: the last).
+        grid: tiles per side.
+        sort: the tile order (one of ``SORT_ORDERS``).
+        title: the grid's title.
+        data_count: how many images the ``"data"`` dead test used, if known.
+        artists: a grid drawn before; updated in place when it has ``grid`` tiles per side.
+
+    Returns:
+        The grid's artists (``artists`` itself when updated in place).
+    """
+    images, activations = result.at(step)
+    caption, dead_label = grid_words(result, images, data_count)
+    if artists is not None and artists.grid == grid:
+        return update_grid(
+            artists,
+            images,
+            activations,
+            result.filters,
+            result.dead,
+            sort,
+            title,
+            caption=caption,
+            dead_label=dead_label,
+        )
+    return plot_filter_grid(
         figure,
         images,
         activations,
@@ -139,7 +187,6 @@ def show_filters(
         caption=caption,
         dead_label=dead_label,
     )
-    return figure
 
 
 def save_filter_grid(

@@ -44,12 +44,8 @@ from lenet_widgets.core.filters import (
     TopExamples,
     visualizable_layers,
 )
-from lenet_widgets.display.filters import grid_words
-from lenet_widgets.plotting.filters import (
-    SORT_ORDERS,
-    plot_filter_grid,
-    update_grid,
-)
+from lenet_widgets.display.filters import draw_result_grid
+from lenet_widgets.plotting.filters import SORT_ORDERS
 from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.figure_view import FigureView
@@ -324,37 +320,17 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
             if result is None:
                 return
             step = min(int(self._steps.value), result.steps)
-            images, activations = result.at(step)
-            grid, sort = int(self._grid.value), self._sort.value
-            figure = self._view.figure
             preset = result.settings.get("preset") or "custom"
-            title = f"{result.layer}, preset {preset}: step {step} of {result.steps}"
-            caption, dead_label = grid_words(result, images, self._dead_test_count(result))
-            if self._artists is None or self._artists.grid != grid:
-                self._artists = plot_filter_grid(
-                    figure,
-                    images,
-                    activations,
-                    result.filters,
-                    result.dead,
-                    grid,
-                    sort,
-                    title,
-                    caption=caption,
-                    dead_label=dead_label,
-                )
-            else:
-                update_grid(
-                    self._artists,
-                    images,
-                    activations,
-                    result.filters,
-                    result.dead,
-                    sort,
-                    title,
-                    caption=caption,
-                    dead_label=dead_label,
-                )
+            self._artists = draw_result_grid(
+                self._view.figure,
+                result,
+                step,
+                int(self._grid.value),
+                self._sort.value,
+                f"{result.layer}, preset {preset}: step {step} of {result.steps}",
+                data_count=self._dead_test_count(result),
+                artists=self._artists,
+            )
             self._view.refresh()
             self._draw_examples_locked()
 
