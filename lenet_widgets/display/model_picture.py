@@ -16,7 +16,6 @@ piles up in pyplot's registry.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from lenet_widgets.core.graph import ModelGraph
 from lenet_widgets.core.structure import model_graph, select_input_layers
 from lenet_widgets.display.errors import ToolMissingError
 from lenet_widgets.display.graphviz import GRAPHVIZ_HINT, find_dot, graphviz_render
-from lenet_widgets.plotting.figure import figure_bytes, new_figure
+from lenet_widgets.plotting.figure import figure_bytes, new_figure, png_size
 from lenet_widgets.plotting.structure import RANKDIRS, draw_model_graph
 
 __all__ = ["ENGINES", "FILE_FORMATS", "StructurePicture", "plot_model", "target_format"]
@@ -36,7 +35,11 @@ FILE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def _png_width(png: bytes) -> int:
-    return struct.unpack(">I", png[16:20])[0] if png[:8] == b"\x89PNG\r\n\x1a\n" else 0
+    """The PNG's width in pixels, or 0 when ``png`` is not a PNG (nothing to size)."""
+    try:
+        return png_size(png)[0]
+    except ValueError:
+        return 0
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ prints as ``<Figure size ...>`` until pyplot's inline backend has been started;
 from __future__ import annotations
 
 import io
+import struct
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -22,6 +23,7 @@ __all__ = [
     "figure_bytes",
     "figure_png",
     "new_figure",
+    "png_size",
 ]
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -94,3 +96,22 @@ class NotebookFigure(Figure):
 def new_figure(figsize: tuple[float, float] | None = None, dpi: float = 96) -> NotebookFigure:
     """A new ``NotebookFigure`` (use instead of ``pyplot.figure`` in this package)."""
     return NotebookFigure(figsize=figsize, dpi=dpi)
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """The (width, height) in pixels written in a PNG's header.
+
+    One reader for the notebook widgets (``ui.figure_view``) and the structure
+    picture (``display.model_picture``), which both show PNGs at a logical size.
+
+    Raises:
+        ValueError: the bytes are not a PNG.
+    """
+    data = bytes(png[:24])
+    if len(data) < 24 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        raise ValueError(f"expected PNG bytes; found {len(png)} bytes starting {data[:8]!r}")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height

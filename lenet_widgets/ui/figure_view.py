@@ -24,33 +24,16 @@ output rendered at ``DENSITY`` times the wanted dpi).
 
 from __future__ import annotations
 
-import struct
-
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lenet_widgets.plotting.figure import figure_png
+from lenet_widgets.plotting.figure import figure_png, png_size
 
 __all__ = ["DENSITY", "FigureView", "png_size", "show_picture"]
 
 DENSITY = 2
 """Device pixels per CSS pixel in every rendered PNG (crisp on 2x screens)."""
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(png: bytes) -> tuple[int, int]:
-    """The (width, height) in pixels written in a PNG's header.
-
-    Raises:
-        ValueError: the bytes are not a PNG.
-    """
-    data = bytes(png[:24])
-    if len(data) < 24 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
-        raise ValueError(f"expected PNG bytes; found {len(png)} bytes starting {data[:8]!r}")
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
 
 
 def show_picture(image: widgets.Image, png: bytes, density: float = DENSITY) -> tuple[int, int]:
