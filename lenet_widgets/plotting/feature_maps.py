@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.gridspec import SubplotSpec
 from matplotlib.image import AxesImage
 
 from lenet_widgets.plotting.figure import TEXT_SIZE
@@ -72,12 +73,7 @@ def draw_feature_maps(
         axes.set_axis_off()
         if channel < channels:
             tiles.append(axes.imshow(maps[..., channel], cmap="viridis"))
-    bar_axes = figure.add_subplot(outer[2])
-    bars = bar_axes.barh(np.arange(len(probabilities)), probabilities, color="tab:gray")
-    bar_axes.set_yticks(np.arange(len(probabilities)))
-    bar_axes.set_xlim(0, 1)
-    bar_axes.invert_yaxis()
-    bar_axes.set_title("probability", fontsize=TEXT_SIZE)
+    bars, bar_axes = _probability_bars(figure, outer[2], probabilities)
     artists = FeatureMapArtists(input_image, input_axes, tiles, bars, bar_axes, channels)
     return update_feature_maps(artists, image, maps, probabilities, label)
 
@@ -105,6 +101,25 @@ def update_feature_maps(
         bar.set_color("tab:green" if index == best else "tab:gray")
     artists.input_axes.set_title(label, fontsize=TEXT_SIZE)
     return artists
+
+
+def _probability_bars(
+    figure: Figure, spec: SubplotSpec, probabilities: np.ndarray
+) -> tuple[BarContainer, Axes]:
+    """Draw the class-probability bars (one per class, class 0 on top) in ``spec``.
+
+    Both pictures (feature maps, unit activations) end in this panel.
+
+    Returns:
+        ``(bars, axes)``: the bar container and its Axes, for the update functions.
+    """
+    bar_axes = figure.add_subplot(spec)
+    bars = bar_axes.barh(np.arange(len(probabilities)), probabilities, color="tab:gray")
+    bar_axes.set_yticks(np.arange(len(probabilities)))
+    bar_axes.set_xlim(0, 1)
+    bar_axes.invert_yaxis()
+    bar_axes.set_title("probability", fontsize=TEXT_SIZE)
+    return bars, bar_axes
 
 
 def _as_2d(image: np.ndarray) -> np.ndarray:
@@ -186,12 +201,7 @@ def draw_unit_activations(
     unit_axes.set_ylabel(ylabel or "activation", fontsize=TEXT_SIZE)
     unit_axes.tick_params(labelsize=TEXT_SIZE)
     unit_axes.axhline(0.0, color="black", linewidth=0.6)
-    bar_axes = figure.add_subplot(outer[2])
-    bars = bar_axes.barh(np.arange(len(probabilities)), probabilities, color="tab:gray")
-    bar_axes.set_yticks(np.arange(len(probabilities)))
-    bar_axes.set_xlim(0, 1)
-    bar_axes.invert_yaxis()
-    bar_axes.set_title("probability", fontsize=TEXT_SIZE)
+    bars, bar_axes = _probability_bars(figure, outer[2], probabilities)
     artists = UnitArtists(
         input_image, input_axes, units, unit_axes, bars, bar_axes, len(values), kind, layer
     )
