@@ -95,11 +95,7 @@ def update_feature_maps(
     for channel, tile in enumerate(artists.tiles):
         tile.set_data(maps[..., channel])
         tile.autoscale()
-    best = int(np.argmax(probabilities))
-    for index, (bar, value) in enumerate(zip(artists.bars, probabilities, strict=True)):
-        bar.set_width(float(value))
-        bar.set_color("tab:green" if index == best else "tab:gray")
-    artists.input_axes.set_title(label, fontsize=TEXT_SIZE)
+    _update_probability_bars(artists.bars, artists.input_axes, probabilities, label)
     return artists
 
 
@@ -120,6 +116,17 @@ def _probability_bars(
     bar_axes.invert_yaxis()
     bar_axes.set_title("probability", fontsize=TEXT_SIZE)
     return bars, bar_axes
+
+
+def _update_probability_bars(
+    bars: BarContainer, input_axes: Axes, probabilities: np.ndarray, label: str
+) -> None:
+    """Set the bars to ``probabilities`` (the most likely class green) and caption the input."""
+    best = int(np.argmax(probabilities))
+    for index, (bar, value) in enumerate(zip(bars, probabilities, strict=True)):
+        bar.set_width(float(value))
+        bar.set_color("tab:green" if index == best else "tab:gray")
+    input_axes.set_title(label, fontsize=TEXT_SIZE)
 
 
 def _as_2d(image: np.ndarray) -> np.ndarray:
@@ -231,9 +238,5 @@ def update_unit_activations(
     top = 1.0 if artists.kind == "probabilities" else high + margin
     artists.unit_axes.set_ylim(low - (margin if low < 0 else 0.0), top)
     artists.unit_axes.set_title(unit_title(artists.layer, values, artists.kind), fontsize=TEXT_SIZE)
-    best = int(np.argmax(probabilities))
-    for index, (bar, value) in enumerate(zip(artists.bars, probabilities, strict=True)):
-        bar.set_width(float(value))
-        bar.set_color("tab:green" if index == best else "tab:gray")
-    artists.input_axes.set_title(label, fontsize=TEXT_SIZE)
+    _update_probability_bars(artists.bars, artists.input_axes, probabilities, label)
     return artists
