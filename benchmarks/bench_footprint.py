@@ -147,7 +147,9 @@ def scenario_notebook04() -> None:
         if cell["cell_type"] == "code"
     ]
     rows: list[dict] = []
-    namespace: dict = {"__name__": "__main__"}
+    from IPython.display import display  # A notebook's builtin; the cells call it.
+
+    namespace: dict = {"__name__": "__main__", "display": display}
     for number, code in enumerate(cells, 1):
         first = code.strip().splitlines()[0] if code.strip() else ""
         stage(rows, f"nb04 cell {number}: {first[:60]}", lambda code=code: exec(code, namespace))

@@ -24,6 +24,7 @@ __all__ = [
     "figure_png",
     "new_figure",
     "png_size",
+    "size_inches",
 ]
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -115,3 +116,9 @@ def png_size(png: bytes) -> tuple[int, int]:
         raise ValueError(f"expected PNG bytes; found {len(png)} bytes starting {data[:8]!r}")
     width, height = struct.unpack(">II", data[16:24])
     return width, height
+
+
+def size_inches(figure) -> tuple[float, float]:
+    """Width and height in inches of a ``Figure`` or a ``SubFigure`` (which has no own size)."""
+    dpi = figure.figure.dpi
+    return figure.bbox.width / dpi, figure.bbox.height / dpi

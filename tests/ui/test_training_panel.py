@@ -525,9 +525,12 @@ def test_a_script_ending_while_training_runs_exits_cleanly(tmp_path):
         "import time\n"
         "import lenet_widgets as lw\n"
         "board = lw.lab()\n"
+        "board.training._epochs.value = board.training._epochs.max  # Longer than this script.\n"
         "board.training.start()\n"
-        "time.sleep(2)\n"
-        "assert board.training.running\n"
+        "deadline = time.monotonic() + 120\n"
+        "while board.training.monitor.progress()[0] < 2 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "assert board.training.running, board.training.monitor.progress()\n"
         "print('leaving while training')\n"
     )
     environment = {**os.environ, "LENET_WIDGETS_FAST": "1", "LENET_WIDGETS_OFFLINE": "1"}

@@ -1,45 +1,37 @@
-"""Draw filter visualizations: a labelled grid, the chapter's stitched picture, dataset examples.
+"""The labelled filter grid: one mosaic image, a caption per tile, lines that explain it.
 
-Everything here takes plain NumPy arrays (images ``(F, H, W, C)``, activations
-``(F,)``, filter indices ``(F,)``, dead flags ``(F,)``), never a Keras model or a
-widget. ``plot_filter_grid`` returns its artists so ``update_grid`` can redraw
-another step in place with ``set_data`` instead of rebuilding the axes.
-
-A grid explains itself: ``grid_caption`` writes the lines under it (what a tile's
-"#22 0.28" means, which "dead" test marked the red tiles, whether the pixels shown
-stay inside the model's input range) from plain values.
+``plot_filter_grid`` returns its artists so ``update_grid`` can redraw another step in
+place with ``set_data`` instead of rebuilding the axes. A grid explains itself:
+``grid_caption`` writes the lines under it (what a tile's "#22 0.28" means, which "dead"
+test marked the red tiles, whether the pixels shown stay inside the model's input range)
+from plain values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from lenet_widgets.core.checks import check_integer
+from lenet_widgets.plotting.figure import size_inches
+from lenet_widgets.plotting.filters.tiles import _check_grid, deprocess_image, grid_order
 from lenet_widgets.text import plural
 
 __all__ = [
+    "CAPTION_COLOR",
+    "CAPTION_FONT",
     "DEAD_COLOR",
     "OUT_OF_RANGE_COLOR",
-    "SORT_ORDERS",
+    "TITLE_FONT",
     "FilterGridArtists",
-    "deprocess_image",
     "grid_caption",
     "grid_mosaic_shape",
-    "grid_order",
     "plot_filter_grid",
-    "plot_top_examples",
-    "save_stitched",
-    "stitch_filters",
-    "stitched_size",
     "update_grid",
 ]
 
-SORT_ORDERS = ("activation", "index")
 DEAD_COLOR = "#d62728"
 OUT_OF_RANGE_COLOR = "#b3261e"
 """Colour of the caption line saying that the pixels shown left the input range."""
@@ -47,114 +39,6 @@ CAPTION_COLOR = "#444444"
 CAPTION_FONT = 7.5
 """Caption font size in points (10 CSS px at 96 dpi)."""
 TITLE_FONT = 9.0
-TILE_MARGIN = 5
-"""The chapter's margin between stitched tiles, in pixels."""
-
-
-def deprocess_image(image: np.ndarray) -> np.ndarray:
-    """The chapter's ``deprocess_image``: centre, scale to std 0.1 around 0.5, to uint8.
-
-    Returns ``(H, W)`` for one channel, ``(H, W, 3)`` for RGB.
-    """
-    tile = np.asarray(image, dtype=np.float64).copy()
-    tile -= tile.mean()
-    tile /= tile.std() + 1e-5
-    tile = np.clip(tile * 0.1 + 0.5, 0.0, 1.0)
-    tile = (tile * 255.0).astype(np.uint8)
-    return tile[..., 0] if tile.ndim == 3 and tile.shape[-1] == 1 else tile
-
-
-def _check_grid(grid: int) -> int:
-    """``grid`` (tiles per side) as an int >= 1, else ``ValueError``."""
-    return check_integer("grid", grid, 1, hint=" (tiles per side)")
-
-
-def grid_order(
-    activations: np.ndarray,
-    filters: np.ndarray | None = None,
-    dead: np.ndarray | None = None,
-    sort: str = "activation",
-) -> np.ndarray:
-    """Positions (into the arrays) in display order.
-
-    ``"activation"``: strongest first, dead filters last; ``"index"``: by filter index.
-    """
-    activations = np.asarray(activations, dtype=np.float64)
-    count = len(activations)
-    filters = np.arange(count) if filters is None else np.asarray(filters)
-    if sort == "index":
-        return np.argsort(filters, kind="stable")
-    if sort != "activation":
-        raise ValueError(f"sort is {sort!r}; expected one of {SORT_ORDERS}.")
-    dead = np.zeros(count, bool) if dead is None else np.asarray(dead, bool)
-    # lexsort: last key first. Dead last, then descending activation, then filter index.
-    return np.lexsort((filters, -np.nan_to_num(activations, nan=-np.inf), dead))
-
-
-def stitched_size(grid: int, height: int, width: int, margin: int = TILE_MARGIN) -> tuple[int, int]:
-    """``(height, width)`` of a stitched picture: ``grid`` tiles per side and margins between."""
-    grid = _check_grid(grid)
-    return grid * height + (grid - 1) * margin, grid * width + (grid - 1) * margin
-
-
-def stitch_filters(
-    images: np.ndarray,
-    activations: np.ndarray | None = None,
-    grid: int = 6,
-    margin: int = TILE_MARGIN,
-    sort: str = "activation",
-    filters: np.ndarray | None = None,
-    dead: np.ndarray | None = None,
-) -> np.ndarray:
-    """The chapter's stitched picture: the top ``grid x grid`` tiles, black margins and blanks.
-
-    Args:
-        images: ``(F, H, W, C)`` optimized images (any float range; each tile is deprocessed).
-        activations: ``(F,)`` used to sort (default: keep the given order).
-        grid: tiles per side; missing tiles stay black (no ``IndexError`` as in the chapter).
-        margin: pixels between tiles (the chapter's 5).
-
-    Returns:
-        uint8 ``(grid*H + (grid-1)*margin, grid*W + ...)``, with a last axis of 3 for RGB.
-    """
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(
-            f"images have shape {images.shape}; expected (F, height, width, channels)."
-        )
-    check_integer("margin", margin, 0)
-    count, height, width, channels = images.shape
-    if activations is None:
-        order = (
-            np.arange(count)
-            if sort == "activation"
-            else grid_order(np.zeros(count), filters, sort=sort)
-        )
-    else:
-        order = grid_order(activations, filters, dead, sort)
-    total_height, total_width = stitched_size(grid, height, width, margin)
-    shape = (total_height, total_width) if channels == 1 else (total_height, total_width, channels)
-    stitched = np.zeros(shape, np.uint8)
-    for slot, position in enumerate(order[: grid * grid]):
-        row, column = divmod(slot, grid)
-        top, left = row * (height + margin), column * (width + margin)
-        stitched[top : top + height, left : left + width] = deprocess_image(images[position])
-    return stitched
-
-
-def save_stitched(path: str | Path, stitched: np.ndarray, scale: int = 4) -> Path:
-    """Save a stitched picture as PNG, enlarged ``scale`` times with sharp pixels."""
-    from PIL import Image
-
-    scale = check_integer("scale", scale, 1)
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise ValueError(f"output {path} should end in .png; expected e.g. lenet_filters_6x6.png.")
-    picture = Image.fromarray(np.asarray(stitched, np.uint8))
-    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    picture.save(path)
-    return path
 
 
 @dataclass
@@ -290,19 +174,13 @@ def _caption_lines(caption) -> list[tuple[str, str]]:
     return [(line, CAPTION_COLOR) if isinstance(line, str) else tuple(line) for line in caption]
 
 
-def _size_inches(figure) -> tuple[float, float]:
-    """Width and height in inches of a Figure or a SubFigure."""
-    dpi = figure.figure.dpi
-    return figure.bbox.width / dpi, figure.bbox.height / dpi
-
-
 def _layout(artists: FilterGridArtists, title: str | None, caption) -> None:
     """Place the title, the caption lines and the mosaic's axes for the figure's size.
 
     The same values give the same layout whichever way (draw or update) they came.
     """
     figure = artists.figure
-    height = _size_inches(figure)[1]
+    height = size_inches(figure)[1]
     line = CAPTION_FONT * 1.35 / 72.0 / height  # One caption line, as a figure fraction.
     lines = _caption_lines(caption)
     for text in artists.captions:
@@ -331,7 +209,7 @@ def _layout(artists: FilterGridArtists, title: str | None, caption) -> None:
 def _fit_label_font(artists: FilterGridArtists) -> None:
     """Tile captions as large as a tile's width allows (5.5 to 9 points)."""
     figure = artists.figure
-    width, height = _size_inches(figure)
+    width, height = size_inches(figure)
     axes_width, axes_height = artists.axes.get_position().bounds[2:]
     mosaic_height, mosaic_width = grid_mosaic_shape(artists.grid, artists.tile_shape)
     inches_per_pixel = min(width * axes_width / mosaic_width, height * axes_height / mosaic_height)
@@ -439,60 +317,3 @@ def update_grid(
     artists.order = order
     artists.sort = sort
     return artists
-
-
-def plot_top_examples(
-    figure: Figure,
-    optimized: np.ndarray,
-    examples: np.ndarray,
-    filters: Sequence[int],
-    indices: np.ndarray,
-    activations: np.ndarray,
-    labels: np.ndarray | None = None,
-) -> list:
-    """One row per filter: its optimized image, then the dataset images that excite it most.
-
-    Args:
-        optimized: ``(F, H, W, C)`` optimized images, in the rows' order.
-        examples: the data set images ``(N, H, W[, C])``.
-        filters: ``(F,)`` filter indices (row labels).
-        indices: ``(F, K)`` indices into ``examples``, strongest first.
-        activations: ``(F, K)`` their activations.
-        labels: optional ``(N,)`` digit labels shown above each example.
-
-    Returns:
-        The Axes, row by row.
-    """
-    figure.clear()
-    indices = np.asarray(indices)
-    rows, columns = indices.shape[0], indices.shape[1] + 1
-    if rows == 0:
-        raise ValueError("indices is empty; expected at least one filter row.")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    examples = np.asarray(examples)
-    for row in range(rows):
-        first = axes[row, 0]
-        first.imshow(deprocess_image(optimized[row]), cmap="gray", vmin=0, vmax=255)
-        first.set_ylabel(f"#{filters[row]}", fontsize=8)
-        for spine in first.spines.values():
-            spine.set_color("#1f77b4")
-            spine.set_linewidth(2.0)
-        if row == 0:
-            first.set_title("optimized", fontsize=8)
-        for column in range(1, columns):
-            axis = axes[row, column]
-            example = examples[indices[row, column - 1]]
-            if example.ndim == 3 and example.shape[-1] == 1:
-                example = example[..., 0]
-            axis.imshow(example, cmap="gray")
-            text = f"{activations[row, column - 1]:.2g}"
-            if labels is not None:
-                text = f"{labels[indices[row, column - 1]]}: {text}"
-            axis.set_title(text, fontsize=7, pad=2)
-    for axis in axes.ravel():
-        axis.set_xticks([])
-        axis.set_yticks([])
-    height = _size_inches(figure)[1]
-    top = 1.0 - 0.45 / height  # Room for a title and the column titles above the first row.
-    figure.subplots_adjust(left=0.06, right=0.98, bottom=0.02, top=top, wspace=0.1, hspace=0.4)
-    return list(axes.ravel())
