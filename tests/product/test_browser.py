@@ -66,6 +66,7 @@ class Dashboard:
     shots: Path
     real: bool
     timings: dict[str, float] = field(default_factory=dict)
+    server_log: Any = None  # () -> the server's (and kernel's) output so far, for failures.
 
     def top(self) -> None:
         """Bring the dashboard to the top of the window, as a student scrolls to it."""
@@ -121,6 +122,7 @@ def dashboard(request, tmp_path_factory):
         page.set_default_timeout(60_000)
         board = Dashboard(kind, page, home / "screenshots", real=_real_mnist() is not None)
         board.timings["server start"] = server.started_in or 0.0
+        board.server_log = server.log
         begin = time.monotonic()
         page.goto(server.notebook_url(notebook.name), timeout=300_000)
         if kind == "lab":
@@ -331,12 +333,10 @@ def test_filter_sliders_change_the_picture_and_the_grid_fits_the_window(dashboar
     assert bs.slider_value(steps) == str(last), "the step slider must start at the last step"
     source = bs.image_source(image)
     begin = time.monotonic()
-    bs.press_slider(grid, "ArrowLeft", 1)
-    source = bs.wait_for_source_change(page, image, source)
+    source = _move_slider_and_wait(dashboard, grid, "ArrowLeft", image, source)
     dashboard.timings["grid change to new picture"] = time.monotonic() - begin
     begin = time.monotonic()
-    bs.press_slider(steps, "ArrowLeft", 1)
-    source = bs.wait_for_source_change(page, image, source)
+    source = _move_slider_and_wait(dashboard, steps, "ArrowLeft", image, source)
     dashboard.timings["step change to new picture"] = time.monotonic() - begin
     after = bs.wait_for_new_image(image, before)
     assert after != before
@@ -349,6 +349,39 @@ def test_filter_sliders_change_the_picture_and_the_grid_fits_the_window(dashboar
     bs.wait_for_new_image(image, after)
     assert _upscaled(page) == []
     dashboard.shot("filters")
+
+
+def _move_slider_and_wait(
+    dashboard: Dashboard, slider: Any, key: str, image: Any, source: str, timeout: float = 30.0
+) -> str:
+    """Press ``key`` on ``slider`` and wait for ``image``'s new picture; return its src.
+
+    A failure says which side lost the change: the browser (the readout never moved)
+    or the kernel (the readout moved, no picture came), with the panel's status and
+    the server's log.
+    """
+    page = dashboard.page
+    readout = slider.locator(".widget-readout")
+    before = bs.slider_value(slider)
+    bs.press_slider(slider, key)
+    try:
+        page.wait_for_function(
+            "([el, old]) => el.innerText.trim() !== old",
+            arg=[readout.element_handle(), before],
+            timeout=10_000,
+        )
+    except Exception as error:
+        raise AssertionError(f"{key} left the slider at {before}: the browser lost it") from error
+    try:
+        return bs.wait_for_source_change(page, image, source, timeout=timeout)
+    except Exception as error:
+        log = dashboard.server_log() if dashboard.server_log else ""
+        texts = page.locator(".widget-tab .widget-html:visible").all_inner_texts()
+        raise AssertionError(
+            f"the slider moved {before} -> {bs.slider_value(slider)} but no new picture came "
+            f"in {timeout:.0f} s; panel says: {texts}; stderr: {_stderr(page)}\n"
+            f"--- server log ---\n{log}"
+        ) from error
 
 
 def _steps_control(page: Any) -> Any:
