@@ -62,6 +62,9 @@ CACHE_SIZE = 8
 STEP_CHOICES = (20, 50, 100, 200, 500)
 """Ascent steps the "ascent steps" control offers (plus the ``max_steps`` given)."""
 
+STALE_WORDS = "the weights changed: the filters are computed again when this tab is shown…"
+"""The status while a refresh waits for the tab (the old picture stays until then)."""
+
 MAX_GRID = 10
 """Largest grid the grid slider offers (tiles per side)."""
 
@@ -254,10 +257,14 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
     def refresh(self) -> None:
         """Recompute if the weights changed since the picture was made (cache otherwise).
 
-        While the panel is not on screen (``active`` off) this waits until it is.
+        While the panel is not on screen (``active`` off) this waits until it is, and
+        the status line says so at once: the words of the old picture would otherwise
+        describe weights the model no longer has until the tab is shown again.
         """
         if not self._deferred():
             self._request()
+        elif self._result is not None:
+            self.set_status(STALE_WORDS)
 
     def _draw_stale(self) -> None:
         """Shown again after a refresh was deferred: recompute (or take the cache)."""

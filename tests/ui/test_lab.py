@@ -13,6 +13,7 @@ import pytest
 
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.persistence import load_model, save_model
+from lenet_widgets.ui.filters import STALE_WORDS
 from lenet_widgets.ui.lab import LeNetLab, lab
 
 
@@ -51,12 +52,16 @@ def test_training_refreshes_the_weight_dependent_panels(dashboard):
     # The Structure and Filters tabs are not on screen: they owe a redraw, done when chosen.
     assert dashboard.structure.stale and dashboard.structure.render_count == structure
     assert dashboard.filters.stale and dashboard.filters.engine_calls == calls
+    # Its status no longer describes the old picture as current (a browser test waits on it).
+    assert STALE_WORDS in dashboard.filters._status.value
     dashboard.selected_index = 2
     assert not dashboard.structure.stale and dashboard.structure.render_count == structure + 1
     assert not dashboard.feature_maps.active
     dashboard.selected_index = 3
     assert dashboard.wait() and not dashboard.filters.stale
     assert dashboard.filters.engine_calls == calls + 1  # New weights: the filter cache missed.
+    assert STALE_WORDS not in dashboard.filters._status.value
+    assert re.search(r"filters?, \d+ steps?", dashboard.filters._status.value)
 
 
 def test_a_shown_filters_tab_redraws_right_after_training(dashboard):
