@@ -240,7 +240,9 @@ def test_an_empty_graph_is_refused_with_its_name():
         layout_graph(ModelGraph("empty", "Sequential", (), ()), ALL_TEXT, "TB", INF, measure)
 
 
-@pytest.mark.parametrize("name", ["boxes", "layout", "arrows"])
+@pytest.mark.parametrize(
+    "name", ["boxes", "layout", "ranks", "bands", "frames", "spacing", "arrows"]
+)
 def test_the_layout_modules_draw_nothing(name):
     module = importlib.import_module(f"lenet_widgets.plotting.structure.{name}")
     tree = ast.parse(Path(module.__file__).read_text())

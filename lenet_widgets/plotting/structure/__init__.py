@@ -3,7 +3,9 @@
 The package is cut by concern, so each file can be read on its own:
 
 - ``boxes.py``: what each box says (Keras' wording) and how big that makes it;
-- ``layout.py``: where boxes go (ranks, order, bands): pure geometry, testable without drawing;
+- ``layout.py``: where boxes go, testable without drawing; it runs ``ranks.py`` (ranks,
+  their order, coordinates in a rank), ``bands.py`` (wrapping into bands) and ``frames.py``
+  (frames of nested models), with the gaps they share in ``spacing.py``: pure geometry;
 - ``arrows.py``: the arrows' routes between placed boxes: pure geometry too;
 - ``draw.py``: a layout turned into matplotlib artists on a figure sized to fit it;
 - ``diff.py``: two models side by side, what changed coloured;
