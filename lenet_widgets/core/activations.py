@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
@@ -10,7 +11,14 @@ import numpy as np
 from lenet_widgets.core.layer_lookup import layers_with_output_rank
 from lenet_widgets.core.model import check_finite_weights, prepare_for_model
 
-__all__ = ["FeatureMapProbe", "FeatureMaps", "feature_map_layers"]
+__all__ = [
+    "FeatureMapProbe",
+    "FeatureMaps",
+    "default_map_layer",
+    "feature_map_layers",
+    "unit_count",
+    "unit_kind",
+]
 
 
 @dataclass(frozen=True)
@@ -113,3 +121,48 @@ def _as_square(values: np.ndarray) -> np.ndarray:
     square = np.full(rows * columns, np.nan, dtype=np.float32)
     square[: values.size] = values
     return square.reshape(rows, columns, 1)
+
+
+def unit_kind(model: Any, layer: str) -> str | None:
+    """None for image-like layers; else how a Dense layer's values are labelled.
+
+    ``"probabilities"`` (a softmax output), ``"class scores"`` (the output, or what a
+    last Softmax layer turns into probabilities) or ``"units"`` (a hidden layer).
+    """
+    found = model.get_layer(layer)
+    if len(found.output.shape) != 2:
+        return None
+    classes = int(model.outputs[0].shape[-1])
+    units = int(found.output.shape[-1])
+    if found is model.layers[-1]:
+        return "probabilities" if _is_softmax_layer(found) else "class scores"
+    if units == classes and _feeds_output_softmax(model, found):
+        return "class scores"
+    return "units"
+
+
+def unit_count(model: Any, layer: str) -> int:
+    """How many values a Dense layer outputs for one input."""
+    return int(model.get_layer(layer).output.shape[-1])
+
+
+def _is_softmax_layer(layer: Any) -> bool:
+    activation = getattr(getattr(layer, "activation", None), "__name__", "")
+    return type(layer).__name__ == "Softmax" or activation == "softmax"
+
+
+def _feeds_output_softmax(model: Any, layer: Any) -> bool:
+    """True when ``layer`` is right before the model's last layer, a softmax."""
+    layers = model.layers
+    last = layers[-1]
+    if not _is_softmax_layer(last) or isinstance(last, keras.layers.Dense):
+        return False
+    return len(layers) >= 2 and layers[-2] is layer
+
+
+def default_map_layer(layers: list[str]) -> str:
+    """The first convolution's activation if present, else the first layer."""
+    for preferred in ("activation", "conv2d"):
+        if preferred in layers:
+            return preferred
+    return layers[0] if layers else ""

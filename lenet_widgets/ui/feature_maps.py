@@ -20,11 +20,15 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
-import keras
 import numpy as np
 import traitlets
 
-from lenet_widgets.core.activations import FeatureMapProbe
+from lenet_widgets.core.activations import (
+    FeatureMapProbe,
+    default_map_layer,
+    unit_count,
+    unit_kind,
+)
 from lenet_widgets.core.attribution import METHODS, Attribution
 from lenet_widgets.plotting.feature_maps import (
     draw_feature_maps,
@@ -33,25 +37,18 @@ from lenet_widgets.plotting.feature_maps import (
     update_unit_activations,
 )
 from lenet_widgets.text import plural
-from lenet_widgets.ui.cache import RecentCache
 from lenet_widgets.ui.controls import fit_labels
 from lenet_widgets.ui.feature_maps_explain import (
     CLASS_CHOICES,
     METHOD_LABELS,
-    PREDICTED_AND_TRUE,
-    SETTLE_SECONDS,
     ExplanationView,
 )
-from lenet_widgets.ui.feature_maps_mistakes import MistakeFinder, Mistakes
+from lenet_widgets.ui.feature_maps_mistakes import MistakeFinder
 from lenet_widgets.ui.figure_view import FigureView
-from lenet_widgets.ui.jobs import LatestJob
 from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["CLASS_CHOICES", "METHOD_LABELS", "FeatureMapsPanel"]
-
-CACHE_SIZE = 64
-"""Attribution pictures kept per panel (per model, digit and setting)."""
 
 
 class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
@@ -118,74 +115,14 @@ class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
             continuous_update=True,
             layout=widgets.Layout(width="420px"),
         )
-        self._previous_wrong = widgets.Button(
-            description="◀ misclassified",
-            tooltip="the previous test digit the model gets wrong",
-            layout=widgets.Layout(width="auto"),
-        )
-        self._next_wrong = widgets.Button(
-            description="misclassified ▶",
-            tooltip="the next test digit the model gets wrong",
-            layout=widgets.Layout(width="auto"),
-        )
-        self._wrong_status = widgets.HTML()
+        self._build_mistake_finder(background)
         self._layer = widgets.Dropdown(description="layer")
         self._view = FigureView(figsize=(9.0, 3.2), css_class="lenet-feature-maps")
-
-        self._explain = widgets.Checkbox(
-            value=bool(explain),
-            description="why this class?",
-            indent=False,
-            layout=widgets.Layout(width="auto"),
-        )
-        self._method = widgets.Dropdown(
-            options=[(METHOD_LABELS[name], name) for name in METHODS],
-            value="saliency",
-            description="method",
-            tooltip="saliency: |gradient| of the class score per pixel; SmoothGrad: the same "
-            "averaged over noisy copies; Grad-CAM: which regions of a convolution layer count",
-            layout=widgets.Layout(width="auto"),
-        )
-        self._classes = widgets.Dropdown(
-            options=[(text, value) for value, text in CLASS_CHOICES.items()],
-            value=PREDICTED_AND_TRUE,
-            description="classes",
-            layout=widgets.Layout(width="auto"),
-        )
-        self._cam_layer = widgets.Dropdown(
-            description="Grad-CAM layer", disabled=True, layout=widgets.Layout(width="auto")
-        )
-        self._explain_status = widgets.HTML()
-        self._explain_view = FigureView(figsize=(5.35, 2.6), css_class="lenet-attribution")
-
-        self._explain_cache = RecentCache(CACHE_SIZE)
-        self._explain_job = LatestJob(
-            self._on_explain_error,
-            background=background,
-            settle=SETTLE_SECONDS,
-            name="lenet-attribution",
-        )
-        self.explain_calls = 0
-        self._shown_explanation: Attribution | None = None
-        self._mistakes: Mistakes | None = None
-        self._wrong_job = LatestJob(
-            self._on_wrong_error, background=background, name="lenet-mistakes"
-        )
+        self._build_explanation(explain, background)
         self._jobs = (self._explain_job, self._wrong_job)
 
-        self._explain_box = widgets.VBox([self._explain_status, self._explain_view.image])
         widgets.link((self._index, "value"), (self, "index"))
-        widgets.link((self._method, "value"), (self, "method"))
-        widgets.link((self._explain, "value"), (self, "explaining"))
         self._layer.observe(self._on_layer_chosen, names="value")
-        self._classes.observe(self._on_explain_setting, names="value")
-        self._cam_layer.observe(self._on_explain_setting, names="value")
-        self._previous_wrong.on_click(lambda _: self.step_misclassified(-1))
-        self._next_wrong.on_click(lambda _: self.step_misclassified(+1))
-        if self._labels is None:
-            for button in (self._previous_wrong, self._next_wrong):
-                button.disabled = True
-                button.tooltip = "no labels were given: mistakes cannot be found"
 
         def wrap():  # Narrow pages: the controls continue on a new line.
             return widgets.Layout(flex_flow="row wrap")
@@ -268,7 +205,7 @@ class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
             self._status.value = status_html(str(error), "error")
             return
         layers = self._probe.layers
-        current = self.layer if self.layer in layers else _default_layer(layers)
+        current = self.layer if self.layer in layers else default_map_layer(layers)
         self._layer.options = layers
         if self.layer == current:
             self._draw(rebuild=True)
@@ -332,7 +269,7 @@ class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
         truth = "" if self._labels is None else f"label {int(self._labels[self.index])}, "
         label = f"{truth}predicted {result.predicted_class}"
         confidence = f"{result.probabilities.max():.0%}"
-        kind = _unit_kind(self._probe.model, self.layer)
+        kind = unit_kind(self._probe.model, self.layer)
         if kind is None:
             if rebuild or self._artists_kind != "maps":
                 self._artists = draw_feature_maps(
@@ -344,7 +281,7 @@ class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
             height, width, channels = result.maps.shape
             shown = f"{plural(channels, 'map')} of {height}x{width}"
         else:
-            units = _unit_count(self._probe.model, self.layer)
+            units = unit_count(self._probe.model, self.layer)
             values = result.maps.reshape(-1)[:units]
             if rebuild or self._artists_kind != kind:
                 self._artists = draw_unit_activations(
@@ -362,47 +299,3 @@ class FeatureMapsPanel(MistakeFinder, ExplanationView, ModelPanel):
             shown = plural(units, "unit") if kind == "units" else f"{units} {kind}"
         self._status.value = status_html(f"{self.layer}: {shown}; {label} ({confidence})")
         self._view.refresh()
-
-    # ------------------------------------------------------------------ misclassified
-
-    # ------------------------------------------------------------------ why this class?
-
-
-def _unit_kind(model: Any, layer: str) -> str | None:
-    """None for image-like layers; else how a Dense layer's values are labelled."""
-    found = model.get_layer(layer)
-    if len(found.output.shape) != 2:
-        return None
-    classes = int(model.outputs[0].shape[-1])
-    units = int(found.output.shape[-1])
-    if found is model.layers[-1]:
-        return "probabilities" if _is_softmax_layer(found) else "class scores"
-    if units == classes and _feeds_output_softmax(model, found):
-        return "class scores"
-    return "units"
-
-
-def _unit_count(model: Any, layer: str) -> int:
-    return int(model.get_layer(layer).output.shape[-1])
-
-
-def _is_softmax_layer(layer: Any) -> bool:
-    activation = getattr(getattr(layer, "activation", None), "__name__", "")
-    return type(layer).__name__ == "Softmax" or activation == "softmax"
-
-
-def _feeds_output_softmax(model: Any, layer: Any) -> bool:
-    """True when ``layer`` is right before the model's last layer, a softmax."""
-    layers = model.layers
-    last = layers[-1]
-    if not _is_softmax_layer(last) or isinstance(last, keras.layers.Dense):
-        return False
-    return len(layers) >= 2 and layers[-2] is layer
-
-
-def _default_layer(layers: list[str]) -> str:
-    """The first convolution's activation if present, else the first layer."""
-    for preferred in ("activation", "conv2d"):
-        if preferred in layers:
-            return preferred
-    return layers[0] if layers else ""

@@ -3,20 +3,26 @@
 ``ExplanationView`` is the part of ``FeatureMapsPanel`` that asks for saliency,
 SmoothGrad or Grad-CAM of the digit shown, cached per setting, computed in a
 ``LatestJob`` with a short settle (a slider storm computes its last digit), and
-draws it with one colour scale for every class (a mixin: the panel builds the
-controls).
+draws it with one colour scale for every class (a mixin: it builds its controls,
+``FeatureMapsPanel`` places them).
 """
 
 from __future__ import annotations
 
 import time
 
-from lenet_widgets.core.attribution import Attribution, cam_layers, explain
+import ipywidgets as widgets
+
+from lenet_widgets.core.attribution import METHODS, Attribution, cam_layers, explain
 from lenet_widgets.display.attribution import draw_explanation
+from lenet_widgets.ui.cache import RecentCache
+from lenet_widgets.ui.figure_view import FigureView
+from lenet_widgets.ui.jobs import LatestJob
 from lenet_widgets.ui.status import status_html
 
 __all__ = [
     "ALL_CLASSES",
+    "CACHE_SIZE",
     "CLASS_CHOICES",
     "METHOD_LABELS",
     "PREDICTED_AND_TRUE",
@@ -35,15 +41,64 @@ CLASS_CHOICES = {PREDICTED_AND_TRUE: "predicted (and true)", ALL_CLASSES: "all c
 SETTLE_SECONDS = 0.03
 """An attribution request waits this long before computing: a slider storm computes its last."""
 
+CACHE_SIZE = 64
+"""Attribution pictures kept per panel (per model, digit and setting)."""
+
 
 class ExplanationView:
     """``FeatureMapsPanel``'s "why this class?" picture (see the module docstring).
 
-    Expects ``model``, ``index``, ``method``, ``explaining``, ``_images``, ``_labels``,
-    ``_probe``, ``_classes``, ``_cam_layer``, ``_explain_status``, ``_explain_view``,
-    ``_explain_cache``, ``_explain_job``, ``explain_calls`` and ``_shown_explanation``
-    on the panel.
+    Expects ``model``, ``index``, ``method``, ``explaining``, ``_images``, ``_labels``
+    and ``_probe`` on the panel, which calls ``_build_explanation`` once and observes
+    ``method`` and ``explaining`` (``_on_explain_setting``).
     """
+
+    def _build_explanation(self, explain: bool, background: bool) -> None:
+        """Make the controls, the picture, the cache and the job of "why this class?".
+
+        Controls: ``_explain``, ``_method``, ``_classes``, ``_cam_layer``; the picture:
+        ``_explain_status`` and ``_explain_view`` in ``_explain_box``.
+        """
+        self._explain = widgets.Checkbox(
+            value=bool(explain),
+            description="why this class?",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+        )
+        self._method = widgets.Dropdown(
+            options=[(METHOD_LABELS[name], name) for name in METHODS],
+            value="saliency",
+            description="method",
+            tooltip="saliency: |gradient| of the class score per pixel; SmoothGrad: the same "
+            "averaged over noisy copies; Grad-CAM: which regions of a convolution layer count",
+            layout=widgets.Layout(width="auto"),
+        )
+        self._classes = widgets.Dropdown(
+            options=[(text, value) for value, text in CLASS_CHOICES.items()],
+            value=PREDICTED_AND_TRUE,
+            description="classes",
+            layout=widgets.Layout(width="auto"),
+        )
+        self._cam_layer = widgets.Dropdown(
+            description="Grad-CAM layer", disabled=True, layout=widgets.Layout(width="auto")
+        )
+        self._explain_status = widgets.HTML()
+        self._explain_view = FigureView(figsize=(5.35, 2.6), css_class="lenet-attribution")
+
+        self._explain_cache = RecentCache(CACHE_SIZE)
+        self._explain_job = LatestJob(
+            self._on_explain_error,
+            background=background,
+            settle=SETTLE_SECONDS,
+            name="lenet-attribution",
+        )
+        self.explain_calls = 0
+        self._shown_explanation: Attribution | None = None
+        self._explain_box = widgets.VBox([self._explain_status, self._explain_view.image])
+        widgets.link((self._method, "value"), (self, "method"))
+        widgets.link((self._explain, "value"), (self, "explaining"))
+        self._classes.observe(self._on_explain_setting, names="value")
+        self._cam_layer.observe(self._on_explain_setting, names="value")
 
     def _update_class_choices(self, model) -> None:
         count = int(model.outputs[0].shape[-1])

@@ -3,16 +3,19 @@
 ``Mistakes`` holds the predicted class of each test digit for one set of weights,
 filled chunk by chunk; ``MistakeFinder`` is the part of ``FeatureMapsPanel`` that
 finds the next or previous mistake in a ``LatestJob`` (a newer click wins) and says
-where the digit shown stands (a mixin: the panel builds the buttons).
+where the digit shown stands (a mixin: it builds its buttons, ``FeatureMapsPanel``
+places them).
 """
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import numpy as np
 
 from lenet_widgets.core.attribution import predict_classes
 from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.text import plural
+from lenet_widgets.ui.jobs import LatestJob
 from lenet_widgets.ui.status import status_html
 
 __all__ = ["CHUNK", "MistakeFinder", "Mistakes"]
@@ -61,9 +64,33 @@ class Mistakes:
 class MistakeFinder:
     """``FeatureMapsPanel``'s search for misclassified digits (see the module docstring).
 
-    Expects ``model``, ``index``, ``_images``, ``_labels``, ``_mistakes``,
-    ``_wrong_status`` (HTML) and ``_wrong_job`` (a ``LatestJob``) on the panel.
+    Expects ``model``, ``index``, ``_images`` and ``_labels`` on the panel, which calls
+    ``_build_mistake_finder`` once.
     """
+
+    def _build_mistake_finder(self, background: bool) -> None:
+        """Make the buttons (``_previous_wrong``, ``_next_wrong``), ``_wrong_status``, the job."""
+        self._previous_wrong = widgets.Button(
+            description="◀ misclassified",
+            tooltip="the previous test digit the model gets wrong",
+            layout=widgets.Layout(width="auto"),
+        )
+        self._next_wrong = widgets.Button(
+            description="misclassified ▶",
+            tooltip="the next test digit the model gets wrong",
+            layout=widgets.Layout(width="auto"),
+        )
+        self._wrong_status = widgets.HTML()
+        self._mistakes: Mistakes | None = None
+        self._wrong_job = LatestJob(
+            self._on_wrong_error, background=background, name="lenet-mistakes"
+        )
+        self._previous_wrong.on_click(lambda _: self.step_misclassified(-1))
+        self._next_wrong.on_click(lambda _: self.step_misclassified(+1))
+        if self._labels is None:
+            for button in (self._previous_wrong, self._next_wrong):
+                button.disabled = True
+                button.tooltip = "no labels were given: mistakes cannot be found"
 
     def step_misclassified(self, direction: int) -> None:
         """Show the next (``+1``) or previous (``-1``) test digit the model gets wrong."""
