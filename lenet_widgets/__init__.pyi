@@ -1,8 +1,4 @@
-"""Static view of ``lenet_widgets``'s lazy exports, for editors and type checkers.
-
-Generated from ``_EXPORTS`` by ``python tests/product/test_public_api.py``;
-the test there keeps it equal to ``_EXPORTS`` and ``__all__``.
-"""
+"""Generated from ``lenet_widgets._EXPORTS`` by tests/product/test_public_api.py."""
 
 from lenet_widgets.config import fast_mode
 from lenet_widgets.core import (

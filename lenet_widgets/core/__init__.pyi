@@ -1,8 +1,4 @@
-"""Static view of ``lenet_widgets.core``'s lazy exports, for editors and type checkers.
-
-Generated from ``_EXPORTS`` by ``python tests/product/test_public_api.py``;
-the test there keeps it equal to ``_EXPORTS`` and ``__all__``.
-"""
+"""Generated from ``lenet_widgets.core._EXPORTS`` by tests/product/test_public_api.py."""
 
 from lenet_widgets.core.activations import FeatureMapProbe, FeatureMaps, feature_map_layers
 from lenet_widgets.core.attribution import (

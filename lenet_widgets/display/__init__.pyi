@@ -1,8 +1,4 @@
-"""Static view of ``lenet_widgets.display``'s lazy exports, for editors and type checkers.
-
-Generated from ``_EXPORTS`` by ``python tests/product/test_public_api.py``;
-the test there keeps it equal to ``_EXPORTS`` and ``__all__``.
-"""
+"""Generated from ``lenet_widgets.display._EXPORTS`` by tests/product/test_public_api.py."""
 
 from lenet_widgets.display.attribution import draw_explanation, save_attribution, show_attribution
 from lenet_widgets.display.errors import RemoteNotebookError, ToolMissingError

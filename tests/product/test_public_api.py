@@ -65,11 +65,7 @@ def write_stub(package: str) -> Path:
     for name, source in module._EXPORTS.items():
         by_module.setdefault(source, []).append(name)
     lines = [
-        f'"""Static view of ``{package}``\'s lazy exports, for editors and type checkers.',
-        "",
-        "Generated from ``_EXPORTS`` by ``python tests/product/test_public_api.py``;",
-        "the test there keeps it equal to ``_EXPORTS`` and ``__all__``.",
-        '"""',
+        f'"""Generated from ``{package}._EXPORTS`` by tests/product/test_public_api.py."""',
         "",
     ]
     for source in sorted(by_module):
