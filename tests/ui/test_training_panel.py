@@ -146,6 +146,20 @@ def test_stop_during_validation_abandons_it(panel, model, monkeypatch):
     assert "no test accuracy yet" in status and panel.test_accuracy is None
 
 
+def train_watched(model, dataset, monitor, *, epochs, **kwargs):
+    """``core.training.train`` on the training split, quietly, with ``monitor`` as callback."""
+    return train(
+        model,
+        dataset.x_train,
+        dataset.y_train,
+        epochs=epochs,
+        batch_size=32,
+        verbose=0,
+        callbacks=[monitor],
+        **kwargs,
+    )
+
+
 def test_keras_validation_cut_by_stop_is_not_reported(model, dataset):
     """train(validation_data=...) validates in Keras: a Stop there discards the partial numbers."""
     monitor = TrainingMonitor()
@@ -157,31 +171,14 @@ def test_keras_validation_cut_by_stop_is_not_reported(model, dataset):
 
     monitor.on_test_batch_end = press
     big = (np.repeat(dataset.x_test, 20, axis=0), np.repeat(dataset.y_test, 20))
-    train(
-        model,
-        dataset.x_train,
-        dataset.y_train,
-        epochs=2,
-        batch_size=32,
-        verbose=0,
-        validation_data=big,
-        callbacks=[monitor],
-    )
+    train_watched(model, dataset, monitor, epochs=2, validation_data=big)
     assert monitor.val_loss == [] and monitor.stopped and not monitor.stop_requested
     assert epochs_done(model) == 1
 
 
 def test_monitor_validation_equals_evaluate(model, dataset):
     monitor = TrainingMonitor(validation_data=(dataset.x_test, dataset.y_test))
-    train(
-        model,
-        dataset.x_train,
-        dataset.y_train,
-        epochs=1,
-        batch_size=32,
-        verbose=0,
-        callbacks=[monitor],
-    )
+    train_watched(model, dataset, monitor, epochs=1)
     whole = core_training.evaluate(model, dataset.x_test, dataset.y_test)
     assert monitor.val_loss[0] == pytest.approx(whole["loss"], rel=1e-5)
     assert monitor.val_accuracy[0] == pytest.approx(whole["accuracy"])
@@ -223,15 +220,7 @@ def test_two_partial_runs_add_up_and_keras_numbering_follows(model, dataset):
                 monitor._stop_here()
 
         monitor.on_train_batch_end = stop_at
-        train(
-            model,
-            dataset.x_train,
-            dataset.y_train,
-            epochs=3,
-            batch_size=32,
-            verbose=0,
-            callbacks=[monitor],
-        )
+        train_watched(model, dataset, monitor, epochs=3)
     assert epochs_done(model) == 1 and epochs_trained(model) == 1
     history = train(model, dataset.x_train, dataset.y_train, epochs=1, batch_size=32, verbose=0)
     assert history.epoch == [1] and epochs_done(model) == 2
