@@ -23,6 +23,7 @@ from lenet_widgets.core.filters import (
     top_activating_examples,
     visualizable_layers,
 )
+from lenet_widgets.core.filters import compiled as filters_compiled
 from lenet_widgets.core.filters import layers as filter_layers
 from lenet_widgets.core.model import set_metadata
 
@@ -222,6 +223,20 @@ def test_subset_of_filters_equals_the_same_rows_of_a_full_run(conv_model):
     np.testing.assert_allclose(part.images[:, 1], full.images[:, 0], rtol=1e-5, atol=1e-6)
     other_seed = maximize_filters(conv_model, "conv", filters=[2], steps=0, seed=10)
     assert not np.allclose(other_seed.images[0, 0], full.images[0, 2])
+
+
+def test_compiled_loops_are_kept_per_number_of_filters_and_bounded(conv_model, monkeypatch):
+    """Each number of filters gets its own fixed-shape loop (faster); old ones are dropped."""
+    monkeypatch.setattr(filters_compiled, "_COMPILED", type(filters_compiled._COMPILED)())
+    monkeypatch.setattr(filters_compiled, "MAX_COMPILED_PER_MODEL", 2)
+    runs = [
+        maximize_filters(conv_model, "conv", filters=chosen, steps=2, step_size=0.1)
+        for chosen in ([0], [0, 1], [0, 1, 2], [0])
+    ]
+    kept = filters_compiled._COMPILED[conv_model]
+    assert [key[-1] for key in kept] == [3, 1]  # The newest two numbers of filters.
+    for run in runs[1:]:  # Filter 0's image does not depend on the loop it was computed in.
+        np.testing.assert_allclose(run.images[:, 0], runs[0].images[:, 0], rtol=1e-5, atol=1e-6)
 
 
 def test_dead_filters_are_kept_and_marked(conv_model):

@@ -33,6 +33,8 @@ _OWN_CHANNEL = True
 Read when a layer's steps are first compiled; the benchmark turns it off to time the
 general path (full layer output, then a gather)."""
 _COMPILED_LOCK = threading.Lock()
+MAX_COMPILED_PER_MODEL = 16
+"""Most compiled ascent loops kept per model (one per layer, settings and number of filters)."""
 
 
 class _NoRetracingNotice:
@@ -53,9 +55,13 @@ _JIT_COMPILE = False
 
 
 def _compiled_for(
-    model: keras.Model, layer: str, regularizers: tuple, objective: str = "channel"
+    model: keras.Model,
+    layer: str,
+    regularizers: tuple,
+    objective: str = "channel",
+    batch: int | None = None,
 ) -> tuple[Any, Any, str]:
-    """Compiled ascent loop and forward pass, cached per model/layer/regularizers/objective.
+    """Compiled ascent loop and forward pass, cached per model/layer/regularizers/objective/batch.
 
     ``ascend(images, chosen, step_size, low, high, start, count)`` runs ``count``
     ascent steps (numbered from ``start``) inside ONE graph call (a ``tf.while_loop``
@@ -64,14 +70,20 @@ def _compiled_for(
     and nothing is copied to NumPy until the chunk is done. The activation written for
     step ``s`` is that of the image of step ``s`` itself (not of its jittered copy).
     ``forward(images, chosen)`` is the objective of each image (forward only). Both have
-    fixed input signatures (any number of filters): traced once. The truncated model
-    shares the model's layers, so new weights are used at once.
+    fixed input signatures, traced once. ``batch`` fixes the number of images (filters)
+    in them: TensorFlow then knows every shape when it optimizes the graph, which
+    measured 25-30% faster per call than a signature taking any number (``None``, which
+    is also accepted). At most ``MAX_COMPILED_PER_MODEL`` are kept per model, the oldest
+    dropped first. The truncated model shares the model's layers, so new weights are used
+    at once.
     """
     with _COMPILED_LOCK:
         per_model = _COMPILED.setdefault(model, {})
-        key = (layer, regularizers, objective)
+        key = (layer, regularizers, objective, batch)
         if key in per_model:
             return per_model[key]
+        while len(per_model) >= MAX_COMPILED_PER_MODEL:
+            del per_model[next(iter(per_model))]  # Oldest first (dicts keep insertion order).
         truncated, kind = _build_truncated(model, layer)
         own_channel = _build_own_channel(model, layer) if _OWN_CHANNEL else None
         inputs = [r for r in regularizers if r.stage == "input"]
@@ -79,8 +91,8 @@ def _compiled_for(
         updates = [r for r in regularizers if r.stage == "update"]
         project = any(isinstance(r, ClipToRange) and r.project for r in updates)
         shape = tuple(int(size) for size in model.inputs[0].shape[1:])
-        image_spec = tf.TensorSpec((None, *shape), tf.float32)
-        chosen_spec = tf.TensorSpec((None,), tf.int32)
+        image_spec = tf.TensorSpec((batch, *shape), tf.float32)
+        chosen_spec = tf.TensorSpec((batch,), tf.int32)
         scalar = tf.TensorSpec((), tf.float32)
         integer = tf.TensorSpec((), tf.int32)
 

@@ -256,7 +256,7 @@ def maximize_filters(
             f"of {'x'.join(map(str, shape))} (every step is kept, {MAX_RESULT_BYTES >> 20} MiB "
             "at most): fewer steps or fewer filters."
         )
-    ascend, forward, kind = _compiled_for(model, layer, regularizers, objective)
+    ascend, forward, kind = _compiled_for(model, layer, regularizers, objective, len(chosen))
     images = initial_images(chosen, shape, (low, high), init, seed)
     indices = tf.constant(chosen, dtype=tf.int32)
     limits = (tf.constant(float(low)), tf.constant(float(high)))
