@@ -219,6 +219,23 @@ class ModelDiff:
         """Changed layers with the same settings whose shapes changed because of a layer above."""
         return tuple(change for change in self.changed if not change.settings_changed)
 
+    def highlights(self) -> dict[str, list[str]]:
+        """The layer names a side-by-side drawing marks, by how they changed.
+
+        Returns:
+            ``removed``/``added`` (ids only in ``a``/``b``), ``changed_a``/``changed_b``
+            (real edits, named in ``a`` and in ``b``), ``reshaped_a``/``reshaped_b`` (new
+            shapes only): the keyword arguments of ``plotting.structure.draw_model_diff``.
+        """
+        return {
+            "removed": list(self.removed),
+            "added": list(self.added),
+            "changed_a": [change.name for change in self.edited],
+            "changed_b": [change.new_name for change in self.edited],
+            "reshaped_a": [change.name for change in self.reshaped],
+            "reshaped_b": [change.new_name for change in self.reshaped],
+        }
+
     def describe(self) -> str:
         """A few lines for people: the real edits first, then the layers only reshaped."""
         if self.is_empty:

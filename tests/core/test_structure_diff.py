@@ -62,6 +62,10 @@ def test_real_edits_are_told_apart_from_reshaped_layers(models):
     assert sum(line.startswith("changed: ") for line in text.splitlines()) == 3
     assert "new shapes only, because a layer above changed: activation, max_pooling2d" in text
     assert "dense_1 (-3,800 params)" in text
+    marks = diff.highlights()  # What the side-by-side picture colours.
+    assert marks["added"] == ["dropout"] and marks["removed"] == []
+    assert marks["changed_a"] == ["conv2d", "conv2d_1", "dense"]
+    assert tuple(marks["reshaped_b"]) == RESHAPED
 
 
 def _frames(drawing):
@@ -80,12 +84,7 @@ def test_the_picture_draws_three_strong_edits_and_pale_reshaped_layers(models):
         figure,
         select_input_layers(model_graph(model_a), False),
         select_input_layers(model_graph(model_b), False),
-        removed=diff.removed,
-        added=diff.added,
-        changed_a=[c.name for c in diff.edited],
-        changed_b=[c.new_name for c in diff.edited],
-        reshaped_a=[c.name for c in diff.reshaped],
-        reshaped_b=[c.new_name for c in diff.reshaped],
+        **diff.highlights(),
     )
     for drawing in (left, right):
         frames = _frames(drawing)
