@@ -130,10 +130,10 @@ def train(
     steps_before = optimizer_steps(model)
     try:
         history = model.fit(
-            batches,
+            batches.as_dataset(),
             epochs=start + int(epochs),
             initial_epoch=start,
-            validation_data=validation,
+            validation_data=None if validation is None else validation.as_dataset(),
             callbacks=list(callbacks),
             verbose=verbose,
             shuffle=False,  # ImageBatches shuffles the images themselves at every epoch.
@@ -167,6 +167,7 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict
         inputs = {"x": convert_images(images, value_range, pixels=pixels), "y": labels}
         inputs["batch_size"] = EVALUATION_BATCH_SIZE
     else:
-        inputs = {"x": ImageBatches(images, labels, EVALUATION_BATCH_SIZE, value_range)}
+        batches = ImageBatches(images, labels, EVALUATION_BATCH_SIZE, value_range)
+        inputs = {"x": batches.as_dataset()}
     results = model.evaluate(**inputs, verbose=0, return_dict=True)
     return {name: float(value) for name, value in results.items()}

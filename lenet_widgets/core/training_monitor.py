@@ -323,7 +323,9 @@ class TrainingMonitor(keras.callbacks.Callback):
                 self.validation_skipped = True
                 return
             watcher = _ValidationWatcher(self)
-            results = self.model.evaluate(batches, verbose=0, return_dict=True, callbacks=[watcher])
+            results = self.model.evaluate(
+                batches.as_dataset(), verbose=0, return_dict=True, callbacks=[watcher]
+            )
             if watcher.cut or self._stop_requested:
                 self.validation_skipped = True  # Partial numbers are never reported.
                 self.validation_cut = True

@@ -341,6 +341,26 @@ def test_image_batches_convert_each_batch_and_shuffle_repeatably(pixels, labels)
     np.testing.assert_array_equal(plain[0][0], images[:10].astype(np.float32))
 
 
+def test_image_batches_as_dataset_give_one_epoch_per_pass_without_autotuning(pixels, labels):
+    """What fit receives: the same batches, a new order each pass, tf.data autotuning off
+    (its thread made fit end up to 20 s late)."""
+    images = pixels[..., np.newaxis]
+    batches = ImageBatches(images, labels, 10, INPUT_RANGE, shuffle=True)
+    batches.reshuffle(3)
+    expected = [batches[index] for index in range(len(batches))]
+    batches.reshuffle(3)
+    dataset = batches.as_dataset()
+    assert int(dataset.cardinality()) == len(batches) == 7
+    assert dataset.options().autotune.enabled is False
+    first = list(dataset.as_numpy_iterator())
+    for (got_x, got_y), (want_x, want_y) in zip(first, expected, strict=True):
+        np.testing.assert_array_equal(got_x, want_x)
+        np.testing.assert_array_equal(got_y, want_y)
+    second = np.concatenate([y for _, y in dataset.as_numpy_iterator()])
+    assert sorted(second.tolist()) == sorted(labels.tolist())
+    assert not np.array_equal(second, np.concatenate([y for _, y in first]))  # Reshuffled.
+
+
 # ----------------------------------------------------------------------------- colour datasets
 
 
