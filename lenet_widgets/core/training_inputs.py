@@ -152,11 +152,25 @@ class ImageBatches(keras.utils.PyDataset):
         return -(-len(self._images) // self._batch_size)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        images, labels = self._raw_batch(index)
+        return convert_images(images, self._range, pixels=self._pixels), labels
+
+    def _raw_batch(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index`` as stored (uint8 stays uint8), in this epoch's order."""
         rows = slice(index * self._batch_size, (index + 1) * self._batch_size)
         if self._shuffle:
             rows = self._order[rows]
-        images = convert_images(self._images[rows], self._range, pixels=self._pixels)
-        return images, self._labels[rows]
+        return self._images[rows], self._labels[rows]
+
+    def _convert_in_graph(self, images: tf.Tensor, labels: tf.Tensor) -> tuple:
+        """``convert_images`` as TensorFlow operations (the same float32 steps)."""
+        images = tf.cast(images, tf.float32)
+        low, high = float(self._range[0]), float(self._range[1])
+        if self._pixels and (low, high) != (0.0, 255.0):
+            images = images / 255.0
+            if (low, high) != (0.0, 1.0):
+                images = images * (high - low) + low
+        return images, labels
 
     def on_epoch_end(self) -> None:
         self.reshuffle()
@@ -170,22 +184,25 @@ class ImageBatches(keras.utils.PyDataset):
         validation batch, in about one run in three (measured with a thread dump: the
         training thread waits in the iterator's destructor for tf.data's optimization
         loop). Here autotuning is off and one batch is made ahead, as Keras would do.
-        Each pass over the pipeline is one epoch: it ends with ``on_epoch_end`` (a new
-        order when shuffling), as Keras does for a ``PyDataset``.
+        Python only picks each batch's rows (uint8 stays uint8); the conversion to the
+        model's range runs as TensorFlow operations, off the interpreter (the same
+        numbers as ``self[index]``). Each pass over the pipeline is one epoch: it ends
+        with ``on_epoch_end`` (a new order when shuffling), as Keras does for a
+        ``PyDataset``.
         """
-        first_images, first_labels = self[0]
         signature = (
-            tf.TensorSpec((None, *first_images.shape[1:]), tf.as_dtype(first_images.dtype)),
-            tf.TensorSpec((None, *first_labels.shape[1:]), tf.as_dtype(first_labels.dtype)),
+            tf.TensorSpec((None, *self._images.shape[1:]), tf.as_dtype(self._images.dtype)),
+            tf.TensorSpec((None, *self._labels.shape[1:]), tf.as_dtype(self._labels.dtype)),
         )
 
         def one_epoch():
             for index in range(len(self)):
-                yield self[index]
+                yield self._raw_batch(index)
             self.on_epoch_end()
 
         dataset = tf.data.Dataset.from_generator(one_epoch, output_signature=signature)
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(self)))
+        dataset = dataset.map(self._convert_in_graph)
         options = tf.data.Options()
         options.autotune.enabled = False
         return dataset.prefetch(1).with_options(options)

@@ -359,6 +359,15 @@ def test_image_batches_as_dataset_give_one_epoch_per_pass_without_autotuning(pix
     second = np.concatenate([y for _, y in dataset.as_numpy_iterator()])
     assert sorted(second.tolist()) == sorted(labels.tolist())
     assert not np.array_equal(second, np.concatenate([y for _, y in first]))  # Reshuffled.
+    # The in-graph conversion gives the numbers of ``batches[index]`` for every kind of range.
+    for value_range, data in (
+        ((-1.0, 1.0), images),
+        (PIXEL_RANGE, images),
+        (INPUT_RANGE, images.astype(np.float32) / 255.0),  # Already scaled: only cast.
+    ):
+        plain = ImageBatches(data, labels, 10, value_range)
+        for (got, _), index in zip(plain.as_dataset().as_numpy_iterator(), range(7), strict=True):
+            np.testing.assert_allclose(got, plain[index][0], rtol=1e-6, atol=1e-7)
 
 
 # ----------------------------------------------------------------------------- colour datasets
