@@ -29,6 +29,7 @@ from lenet_widgets.core.data_checks import (
     check_label_values,
     convert_images,
     images_are_pixels,
+    pixel_scaling,
     prepare_images,
     with_channel_axis,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "load_dataset",
     "load_fallback_digits",
     "load_mnist",
+    "pixel_scaling",
     "prepare_images",
     "with_channel_axis",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "check_label_values",
     "convert_images",
     "images_are_pixels",
+    "pixel_scaling",
     "prepare_images",
     "with_channel_axis",
 ]
@@ -185,16 +186,32 @@ def convert_images(
 
     No checks: use ``images_are_pixels`` (once, on the whole array) to decide ``pixels``.
     """
-    if not pixels:
-        return np.asarray(images, dtype=np.float32)
-    low, high = float(input_range[0]), float(input_range[1])
     converted = np.asarray(images, dtype=np.float32)
-    if (low, high) == (0.0, 255.0):
+    scaling = pixel_scaling(input_range, pixels=pixels)
+    if scaling is None:
         return converted
     converted = converted / np.float32(255.0)
-    if (low, high) != (0.0, 1.0):
-        converted = converted * np.float32(high - low) + np.float32(low)
+    if scaling != (1.0, 0.0):
+        scale, low = scaling
+        converted = converted * np.float32(scale) + np.float32(low)
     return converted
+
+
+def pixel_scaling(
+    input_range: tuple[float, float] = INPUT_RANGE, *, pixels: bool
+) -> tuple[float, float] | None:
+    """How ``convert_images`` maps values into ``input_range``: the rule, written once.
+
+    Returns:
+        ``None`` when values are only cast to float32 (not pixels, or a model taking
+        0..255); otherwise ``(scale, low)``: ``value / 255 * scale + low``, where
+        ``(1.0, 0.0)`` (the [0, 1] range) means the division alone. The training
+        pipeline (``core.training_inputs``) applies the same steps in TensorFlow.
+    """
+    low, high = float(input_range[0]), float(input_range[1])
+    if not pixels or (low, high) == (0.0, 255.0):
+        return None
+    return high - low, low
 
 
 def prepare_images(

@@ -14,7 +14,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lenet_widgets.core.data import convert_images, images_are_pixels, with_channel_axis
+from lenet_widgets.core.data import (
+    convert_images,
+    images_are_pixels,
+    pixel_scaling,
+    with_channel_axis,
+)
 from lenet_widgets.core.model import input_range
 
 __all__ = [
@@ -163,13 +168,14 @@ class ImageBatches(keras.utils.PyDataset):
         return self._images[rows], self._labels[rows]
 
     def _convert_in_graph(self, images: tf.Tensor, labels: tf.Tensor) -> tuple:
-        """``convert_images`` as TensorFlow operations (the same float32 steps)."""
+        """``convert_images`` as TensorFlow operations (``pixel_scaling``'s same float32 steps)."""
         images = tf.cast(images, tf.float32)
-        low, high = float(self._range[0]), float(self._range[1])
-        if self._pixels and (low, high) != (0.0, 255.0):
+        scaling = pixel_scaling(self._range, pixels=self._pixels)
+        if scaling is not None:
             images = images / 255.0
-            if (low, high) != (0.0, 1.0):
-                images = images * (high - low) + low
+            if scaling != (1.0, 0.0):
+                scale, low = scaling
+                images = images * scale + low
         return images, labels
 
     def on_epoch_end(self) -> None:
