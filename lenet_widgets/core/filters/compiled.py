@@ -58,8 +58,8 @@ def _compiled_for(
     model: keras.Model,
     layer: str,
     regularizers: tuple,
-    objective: str = "channel",
-    batch: int | None = None,
+    objective: str,
+    batch: int,
 ) -> tuple[Any, Any, str]:
     """Compiled ascent loop and forward pass, cached per model/layer/regularizers/objective/batch.
 
@@ -72,10 +72,9 @@ def _compiled_for(
     ``forward(images, chosen)`` is the objective of each image (forward only). Both have
     fixed input signatures, traced once. ``batch`` fixes the number of images (filters)
     in them: TensorFlow then knows every shape when it optimizes the graph, which
-    measured 25-30% faster per call than a signature taking any number (``None``, which
-    is also accepted). At most ``MAX_COMPILED_PER_MODEL`` are kept per model, the oldest
-    dropped first. The truncated model shares the model's layers, so new weights are used
-    at once.
+    measured 25-30% faster per call than a signature taking any number. At most
+    ``MAX_COMPILED_PER_MODEL`` are kept per model, the oldest dropped first. The truncated
+    model shares the model's layers, so new weights are used at once.
     """
     with _COMPILED_LOCK:
         per_model = _COMPILED.setdefault(model, {})
