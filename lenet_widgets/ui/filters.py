@@ -44,6 +44,7 @@ from lenet_widgets.core.filters import (
     TopExamples,
     visualizable_layers,
 )
+from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.display.filters import draw_result_grid
 from lenet_widgets.plotting.filters import SORT_ORDERS
 from lenet_widgets.ui.cache import RecentCache
@@ -258,13 +259,20 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
         """Recompute if the weights changed since the picture was made (cache otherwise).
 
         While the panel is not on screen (``active`` off) this waits until it is, and
-        the status line says so at once: the words of the old picture would otherwise
-        describe weights the model no longer has until the tab is shown again.
+        when the weights did change the status line says so at once: the words of the
+        old picture would otherwise describe weights the model no longer has until the
+        tab is shown again.
         """
         if not self._deferred():
             self._request()
-        elif self._result is not None:
+        elif self._weights_changed_since_result():
             self.set_status(STALE_WORDS)
+
+    def _weights_changed_since_result(self) -> bool:
+        """True when the picture shown was computed from other weights than the model's now."""
+        if self._result_key is None or self.model is None:
+            return False
+        return weights_fingerprint(self.model) != self._result_key[0]
 
     def _draw_stale(self) -> None:
         """Shown again after a refresh was deferred: recompute (or take the cache)."""

@@ -64,6 +64,17 @@ def test_training_refreshes_the_weight_dependent_panels(dashboard):
     assert re.search(r"filters?, \d+ steps?", dashboard.filters._status.value)
 
 
+def test_a_hidden_filters_tab_says_stale_only_when_the_weights_changed(dashboard):
+    dashboard.selected_index = 0  # The Filters tab is not on screen.
+    before = dashboard.filters._status.value
+    dashboard.filters.refresh()  # Nothing trained: the picture still matches the weights.
+    assert dashboard.filters._status.value == before and STALE_WORDS not in before
+    kernel = dashboard.model.layers[0].kernel
+    kernel.assign(kernel * 2.0)
+    dashboard.filters.refresh()
+    assert STALE_WORDS in dashboard.filters._status.value
+
+
 def test_a_shown_filters_tab_redraws_right_after_training(dashboard):
     dashboard.selected_index = 3
     calls = dashboard.filters.engine_calls
