@@ -1,138 +1,69 @@
-"""Generated from ``lenet_widgets.core._EXPORTS`` by tests/product/test_public_api.py."""
+"""Public names of ``lenet_widgets.core`` and the module that defines each.
 
-from lenet_widgets.core.activations import FeatureMapProbe, FeatureMaps, feature_map_layers
-from lenet_widgets.core.attribution import (
-    Attribution,
-    AttributionError,
-    cam_layers,
-    explain,
-    grad_cam,
-    misclassified_indices,
-    predict_classes,
-    saliency,
-    smoothgrad,
-)
-from lenet_widgets.core.data import (
-    INPUT_RANGE,
-    DataError,
-    Dataset,
-    load_dataset,
-    load_fallback_digits,
-    load_mnist,
-    prepare_images,
-)
-from lenet_widgets.core.filter_history import FilterHistoryRecorder, FilterSnapshot
-from lenet_widgets.core.filters import (
-    DEFAULT_PRESET,
-    OBJECTIVES,
-    PRESETS,
-    Blur,
-    ClipToRange,
-    Decay,
-    FilterError,
-    FilterResult,
-    FilterSearchCancelledError,
-    Jitter,
-    TotalVariation,
-    filter_count,
-    maximize_filters,
-    preset_arguments,
-    top_activating_examples,
-    visualizable_layers,
-)
-from lenet_widgets.core.model import (
-    build_lenet,
-    check_finite_weights,
-    compile_lenet,
-    epochs_trained,
-    input_range,
-    make_optimizer,
-    prepare_for_model,
-    set_input_range,
-    weights_fingerprint,
-)
-from lenet_widgets.core.persistence import (
-    ModelFileError,
-    UnsafeModelError,
-    describe_model,
-    load_model,
-    load_weights,
-    save_model,
-)
-from lenet_widgets.core.structure import (
-    LayerInspection,
-    LayerNode,
-    ModelDiff,
-    ModelGraph,
-    diff_models,
-    inspect_layer,
-    model_graph,
-    select_input_layers,
-)
-from lenet_widgets.core.training import TrainingMonitor, evaluate, train
+The one list: ``lenet_widgets/_lazy.py`` reads these imports to resolve each name
+lazily at run time; editors and type checkers read them as plain imports.
+"""
 
-__all__ = [
-    "DEFAULT_PRESET",
-    "INPUT_RANGE",
-    "OBJECTIVES",
-    "PRESETS",
-    "Attribution",
-    "AttributionError",
-    "Blur",
-    "ClipToRange",
-    "DataError",
-    "Dataset",
-    "Decay",
-    "FeatureMapProbe",
-    "FeatureMaps",
-    "FilterError",
-    "FilterHistoryRecorder",
-    "FilterResult",
-    "FilterSearchCancelledError",
-    "FilterSnapshot",
-    "Jitter",
-    "LayerInspection",
-    "LayerNode",
-    "ModelDiff",
-    "ModelFileError",
-    "ModelGraph",
-    "TotalVariation",
-    "TrainingMonitor",
-    "UnsafeModelError",
-    "build_lenet",
-    "cam_layers",
-    "check_finite_weights",
-    "compile_lenet",
-    "describe_model",
-    "diff_models",
-    "epochs_trained",
-    "evaluate",
-    "explain",
-    "feature_map_layers",
-    "filter_count",
-    "grad_cam",
-    "input_range",
-    "inspect_layer",
-    "load_dataset",
-    "load_fallback_digits",
-    "load_mnist",
-    "load_model",
-    "load_weights",
-    "make_optimizer",
-    "maximize_filters",
-    "misclassified_indices",
-    "model_graph",
-    "predict_classes",
-    "prepare_for_model",
-    "prepare_images",
-    "preset_arguments",
-    "saliency",
-    "save_model",
-    "select_input_layers",
-    "set_input_range",
-    "smoothgrad",
-    "top_activating_examples",
-    "train",
-    "visualizable_layers",
-    "weights_fingerprint",
-]
+from lenet_widgets.core.activations import FeatureMapProbe as FeatureMapProbe
+from lenet_widgets.core.activations import FeatureMaps as FeatureMaps
+from lenet_widgets.core.activations import feature_map_layers as feature_map_layers
+from lenet_widgets.core.attribution import Attribution as Attribution
+from lenet_widgets.core.attribution import AttributionError as AttributionError
+from lenet_widgets.core.attribution import cam_layers as cam_layers
+from lenet_widgets.core.attribution import explain as explain
+from lenet_widgets.core.attribution import grad_cam as grad_cam
+from lenet_widgets.core.attribution import misclassified_indices as misclassified_indices
+from lenet_widgets.core.attribution import predict_classes as predict_classes
+from lenet_widgets.core.attribution import saliency as saliency
+from lenet_widgets.core.attribution import smoothgrad as smoothgrad
+from lenet_widgets.core.data import INPUT_RANGE as INPUT_RANGE
+from lenet_widgets.core.data import DataError as DataError
+from lenet_widgets.core.data import Dataset as Dataset
+from lenet_widgets.core.data import load_dataset as load_dataset
+from lenet_widgets.core.data import load_fallback_digits as load_fallback_digits
+from lenet_widgets.core.data import load_mnist as load_mnist
+from lenet_widgets.core.data import prepare_images as prepare_images
+from lenet_widgets.core.filter_history import FilterHistoryRecorder as FilterHistoryRecorder
+from lenet_widgets.core.filter_history import FilterSnapshot as FilterSnapshot
+from lenet_widgets.core.filters import DEFAULT_PRESET as DEFAULT_PRESET
+from lenet_widgets.core.filters import OBJECTIVES as OBJECTIVES
+from lenet_widgets.core.filters import PRESETS as PRESETS
+from lenet_widgets.core.filters import Blur as Blur
+from lenet_widgets.core.filters import ClipToRange as ClipToRange
+from lenet_widgets.core.filters import Decay as Decay
+from lenet_widgets.core.filters import FilterError as FilterError
+from lenet_widgets.core.filters import FilterResult as FilterResult
+from lenet_widgets.core.filters import FilterSearchCancelledError as FilterSearchCancelledError
+from lenet_widgets.core.filters import Jitter as Jitter
+from lenet_widgets.core.filters import TotalVariation as TotalVariation
+from lenet_widgets.core.filters import filter_count as filter_count
+from lenet_widgets.core.filters import maximize_filters as maximize_filters
+from lenet_widgets.core.filters import preset_arguments as preset_arguments
+from lenet_widgets.core.filters import top_activating_examples as top_activating_examples
+from lenet_widgets.core.filters import visualizable_layers as visualizable_layers
+from lenet_widgets.core.model import build_lenet as build_lenet
+from lenet_widgets.core.model import check_finite_weights as check_finite_weights
+from lenet_widgets.core.model import compile_lenet as compile_lenet
+from lenet_widgets.core.model import epochs_trained as epochs_trained
+from lenet_widgets.core.model import input_range as input_range
+from lenet_widgets.core.model import make_optimizer as make_optimizer
+from lenet_widgets.core.model import prepare_for_model as prepare_for_model
+from lenet_widgets.core.model import set_input_range as set_input_range
+from lenet_widgets.core.model import weights_fingerprint as weights_fingerprint
+from lenet_widgets.core.persistence import ModelFileError as ModelFileError
+from lenet_widgets.core.persistence import UnsafeModelError as UnsafeModelError
+from lenet_widgets.core.persistence import describe_model as describe_model
+from lenet_widgets.core.persistence import load_model as load_model
+from lenet_widgets.core.persistence import load_weights as load_weights
+from lenet_widgets.core.persistence import save_model as save_model
+from lenet_widgets.core.structure import LayerInspection as LayerInspection
+from lenet_widgets.core.structure import LayerNode as LayerNode
+from lenet_widgets.core.structure import ModelDiff as ModelDiff
+from lenet_widgets.core.structure import ModelGraph as ModelGraph
+from lenet_widgets.core.structure import diff_models as diff_models
+from lenet_widgets.core.structure import inspect_layer as inspect_layer
+from lenet_widgets.core.structure import model_graph as model_graph
+from lenet_widgets.core.structure import select_input_layers as select_input_layers
+from lenet_widgets.core.training import TrainingMonitor as TrainingMonitor
+from lenet_widgets.core.training import evaluate as evaluate
+from lenet_widgets.core.training import train as train

@@ -12,18 +12,7 @@ its module (a lazily exported function of the same name was hidden by the module
 as soon as anything imported it).
 """
 
-from lenet_widgets._lazy import lazy_exports
+from lenet_widgets._lazy import lazy_exports_from_stub
 
-_EXPORTS = {
-    "FeatureMapsPanel": "lenet_widgets.ui.feature_maps",
-    "FigureView": "lenet_widgets.ui.figure_view",
-    "FilterExplorer": "lenet_widgets.ui.filters",
-    "FilterHistoryPanel": "lenet_widgets.ui.filter_history",
-    "LeNetLab": "lenet_widgets.ui.lab",
-    "SavePanel": "lenet_widgets.ui.save",
-    "StructurePanel": "lenet_widgets.ui.structure",
-    "TrainingPanel": "lenet_widgets.ui.training",
-}
-
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
+# The public names and their modules are listed once, in __init__.pyi.
+__getattr__, __dir__, __all__ = lazy_exports_from_stub(__name__, __file__, globals())
