@@ -41,6 +41,10 @@ from lenet_widgets.core.filters import maximize_filters as maximize_filters
 from lenet_widgets.core.filters import preset_arguments as preset_arguments
 from lenet_widgets.core.filters import top_activating_examples as top_activating_examples
 from lenet_widgets.core.filters import visualizable_layers as visualizable_layers
+from lenet_widgets.core.graph import LayerInspection as LayerInspection
+from lenet_widgets.core.graph import LayerNode as LayerNode
+from lenet_widgets.core.graph import ModelDiff as ModelDiff
+from lenet_widgets.core.graph import ModelGraph as ModelGraph
 from lenet_widgets.core.model import build_lenet as build_lenet
 from lenet_widgets.core.model import check_finite_weights as check_finite_weights
 from lenet_widgets.core.model import compile_lenet as compile_lenet
@@ -56,10 +60,6 @@ from lenet_widgets.core.persistence import describe_model as describe_model
 from lenet_widgets.core.persistence import load_model as load_model
 from lenet_widgets.core.persistence import load_weights as load_weights
 from lenet_widgets.core.persistence import save_model as save_model
-from lenet_widgets.core.structure import LayerInspection as LayerInspection
-from lenet_widgets.core.structure import LayerNode as LayerNode
-from lenet_widgets.core.structure import ModelDiff as ModelDiff
-from lenet_widgets.core.structure import ModelGraph as ModelGraph
 from lenet_widgets.core.structure import diff_models as diff_models
 from lenet_widgets.core.structure import inspect_layer as inspect_layer
 from lenet_widgets.core.structure import model_graph as model_graph

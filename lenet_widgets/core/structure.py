@@ -13,20 +13,12 @@ layer's config and weight statistics (what Netron shows when a layer is clicked)
 
 The code lives in one module per concern, re-exported here: ``core.structure_graph``
 (extraction), ``core.structure_diff`` (the diff), ``core.structure_inspection`` (one
-layer up close); the plain dataclasses are in ``core.graph``.
+layer up close). The plain dataclasses they fill (``ModelGraph``, ``LayerNode``,
+``ModelDiff``...) live in ``core.graph``, which imports no Keras: import them from there.
 """
 
 from __future__ import annotations
 
-from lenet_widgets.core.graph import (
-    Group,
-    LayerChange,
-    LayerInspection,
-    LayerNode,
-    ModelDiff,
-    ModelGraph,
-    WeightStats,
-)
 from lenet_widgets.core.structure_diff import diff_graphs, diff_models
 from lenet_widgets.core.structure_graph import format_shape, model_graph, select_input_layers
 from lenet_widgets.core.structure_inspection import (
@@ -37,13 +29,6 @@ from lenet_widgets.core.structure_inspection import (
 )
 
 __all__ = [
-    "Group",
-    "LayerChange",
-    "LayerInspection",
-    "LayerNode",
-    "ModelDiff",
-    "ModelGraph",
-    "WeightStats",
     "conv_kernels",
     "diff_graphs",
     "diff_models",
