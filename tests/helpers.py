@@ -1,5 +1,6 @@
-"""Helpers shared by test files: status-line text, tiny datasets, a refused-model check, and
-hooks into a TrainingPanel's progress (run an action, press Stop, after a given batch).
+"""Helpers shared by test files: status-line text, tiny datasets, a refused-model check,
+named bad-input cases, and hooks into a TrainingPanel's progress (run an action, press Stop,
+after a given batch).
 
 Importable from any test folder (``tests/`` is on ``sys.path`` through ``conftest.py``).
 Fixtures live in ``conftest.py``; these are plain functions because tables and fixtures
@@ -21,6 +22,7 @@ __all__ = [
     "assert_refuses_model",
     "centre_brightness_dataset",
     "mnist_arrays",
+    "named_cases",
     "on_every_batch",
     "stop_after",
     "text",
@@ -89,3 +91,11 @@ def stop_after(panel, batches: int) -> None:
     on_every_batch(
         panel, lambda monitor: panel.stop() if monitor.progress()[0] >= batches else None
     )
+
+
+def named_cases(cases) -> list:
+    """``pytest.param``s from a bad-input table whose rows are ``(name, *values)``.
+
+    The tables read as a list of what is refused and why; the name becomes the test id.
+    """
+    return [pytest.param(*values, id=name) for name, *values in cases]

@@ -8,8 +8,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from lenet_widgets.core.layer_lookup import layers_with_output_rank
-from lenet_widgets.core.model import check_finite_weights, prepare_for_model
+from lenet_widgets.core.layer_lookup import has_softmax_output, layers_with_output_rank
+from lenet_widgets.core.model import check_finite_weights, check_keras_model, prepare_for_model
 
 __all__ = [
     "FeatureMapProbe",
@@ -56,15 +56,7 @@ class FeatureMapProbe:
     """
 
     def __init__(self, model: keras.Model) -> None:
-        if not isinstance(model, keras.Model):
-            raise ValueError(f"model is a {type(model).__name__}; expected a Keras model.")
-        try:
-            _ = (model.inputs, model.outputs)  # Subclassed models have neither.
-        except (AttributeError, ValueError):
-            raise ValueError(
-                f"model {model.name!r} ({type(model).__name__}) is a subclassed model without "
-                "known layer outputs; expected a Sequential or functional model."
-            ) from None
+        check_keras_model(model, symbolic=True)
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise ValueError(
                 f"model {model.name!r} has {len(model.inputs)} inputs and {len(model.outputs)} "
@@ -135,7 +127,7 @@ def unit_kind(model: Any, layer: str) -> str | None:
     classes = int(model.outputs[0].shape[-1])
     units = int(found.output.shape[-1])
     if found is model.layers[-1]:
-        return "probabilities" if _is_softmax_layer(found) else "class scores"
+        return "probabilities" if has_softmax_output(found) else "class scores"
     if units == classes and _feeds_output_softmax(model, found):
         return "class scores"
     return "units"
@@ -146,16 +138,11 @@ def unit_count(model: Any, layer: str) -> int:
     return int(model.get_layer(layer).output.shape[-1])
 
 
-def _is_softmax_layer(layer: Any) -> bool:
-    activation = getattr(getattr(layer, "activation", None), "__name__", "")
-    return type(layer).__name__ == "Softmax" or activation == "softmax"
-
-
 def _feeds_output_softmax(model: Any, layer: Any) -> bool:
     """True when ``layer`` is right before the model's last layer, a softmax."""
     layers = model.layers
     last = layers[-1]
-    if not _is_softmax_layer(last) or isinstance(last, keras.layers.Dense):
+    if not has_softmax_output(last) or isinstance(last, keras.layers.Dense):
         return False
     return len(layers) >= 2 and layers[-2] is layer
 

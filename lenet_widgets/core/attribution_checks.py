@@ -14,11 +14,9 @@ import keras
 import numpy as np
 
 from lenet_widgets.core.layer_lookup import layers_with_output_rank
-from lenet_widgets.core.model import check_finite_weights, prepare_for_model
+from lenet_widgets.core.model import check_finite_weights, check_keras_model, prepare_for_model
 
 __all__ = ["AttributionError", "cam_layers"]
-
-_SOFTMAX = "softmax"
 
 
 class AttributionError(ValueError):
@@ -26,15 +24,8 @@ class AttributionError(ValueError):
 
 
 def _check_model(model: Any) -> None:
-    if not isinstance(model, keras.Model):
-        raise AttributionError(f"model is a {type(model).__name__}; expected a Keras model.")
-    try:
-        inputs, outputs = model.inputs, model.outputs
-    except (AttributeError, ValueError):  # Subclassed models have no symbolic tensors.
-        raise AttributionError(
-            f"model {model.name!r} ({type(model).__name__}) is a subclassed model without known "
-            "layer outputs; expected a Sequential or functional model."
-        ) from None
+    check_keras_model(model, AttributionError, symbolic=True)
+    inputs, outputs = model.inputs, model.outputs
     if not inputs or not outputs:
         raise AttributionError(
             f"model {model.name!r} has no known input shape; build it (or call it once) first."
@@ -73,10 +64,6 @@ def _output_layer(model: keras.Model) -> keras.layers.Layer | None:
         except (AttributeError, ValueError):  # A shared layer has no single output.
             continue
     return None
-
-
-def _is_softmax(activation: Any) -> bool:
-    return getattr(activation, "__name__", str(activation)) == _SOFTMAX
 
 
 def _spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:

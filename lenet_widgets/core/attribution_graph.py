@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from lenet_widgets.core.attribution_checks import AttributionError, _is_softmax, _output_layer
+from lenet_widgets.core.attribution_checks import AttributionError, _output_layer
+from lenet_widgets.core.layer_lookup import has_softmax_output
 
 __all__: list[str] = []  # Used by core.attribution only.
 
@@ -33,7 +34,7 @@ class _Compiled:
 def _score_head(model: keras.Model) -> tuple[keras.layers.Layer | None, Callable, str]:
     """The output layer to stop before (or None), the function finishing the scores, their kind."""
     last = model.layers[-1] if isinstance(model, keras.Sequential) else _output_layer(model)
-    if isinstance(last, keras.layers.Dense) and _is_softmax(last.activation):
+    if isinstance(last, keras.layers.Dense) and has_softmax_output(last):
         dense = last
 
         def finish(tensor):
@@ -45,9 +46,10 @@ def _score_head(model: keras.Model) -> tuple[keras.layers.Layer | None, Callable
     def identity(tensor):
         return tensor
 
-    if last is not None and (
-        type(last).__name__ == "Softmax"
-        or (isinstance(last, keras.layers.Activation) and _is_softmax(last.activation))
+    if (
+        last is not None
+        and has_softmax_output(last)
+        and (type(last).__name__ == "Softmax" or isinstance(last, keras.layers.Activation))
     ):
         return last, identity, "logit"
     return None, identity, "output"

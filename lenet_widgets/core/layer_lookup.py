@@ -5,7 +5,7 @@ inspector and the diff, so every entry point finds the same layer for the same p
 and says the same thing when there is none. A Sequential model's InputLayer counts
 as one of its layers (as in ``model_graph``). ``layers_with_output_rank`` lists the
 layers whose output has maps (rank 4) or units (rank 2), for the feature-map and
-Grad-CAM menus.
+Grad-CAM menus; ``has_softmax_output`` tells a layer that outputs probabilities.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from typing import Any
 
 import keras
 
-__all__ = ["LayerNotFoundError", "find_layer", "layers_with_output_rank", "output_rank"]
+__all__ = [
+    "LayerNotFoundError",
+    "find_layer",
+    "has_softmax_output",
+    "layers_with_output_rank",
+    "output_rank",
+]
 
 
 class LayerNotFoundError(KeyError):
@@ -83,6 +89,19 @@ def output_rank(layer: Any) -> int | None:
         return len(layer.output.shape)
     except (AttributeError, ValueError):
         return None
+
+
+def has_softmax_output(layer: Any) -> bool:
+    """Whether ``layer`` outputs probabilities: a ``Softmax`` layer, or one whose activation
+    is softmax (a ``Dense`` or ``Activation``, but also a convolution with a fused softmax).
+
+    The one test behind every "scores or probabilities?" choice; callers that treat some
+    kinds differently (the filter search maximizes a fused convolution's channels as they
+    are) narrow it by the layer's kind themselves.
+    """
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "__name__", str(activation))
+    return type(layer).__name__ == "Softmax" or name == "softmax"
 
 
 def layers_with_output_rank(model: keras.Model, ranks: Sequence[int]) -> list[Any]:

@@ -23,6 +23,7 @@ __all__ = [
     "PIXEL_RANGE",
     "build_lenet",
     "check_finite_weights",
+    "check_keras_model",
     "check_seed",
     "compile_lenet",
     "epochs_trained",
@@ -46,6 +47,40 @@ MIN_IMAGE_SIZE = 4
 """LeNet halves height and width twice: images need at least 4x4 pixels."""
 
 _METADATA_ATTRIBUTE = "_lenet_widgets_metadata"
+
+
+def check_keras_model(
+    model: Any,
+    error: type[Exception] = ValueError,
+    *,
+    name: str = "model",
+    symbolic: bool = False,
+) -> None:
+    """Raise ``error`` unless ``model`` is a Keras model, in the one wording of every entry point.
+
+    Args:
+        model: what the caller was given.
+        error: the caller's exception class (``FilterError``, ``AttributionError``...).
+        name: the argument's name in the message (``"compare_to"``).
+        symbolic: also require known layer outputs (a Sequential or functional model):
+            a subclassed model's ``call()`` hides how its layers connect, so nothing can
+            be cut at a layer or probed inside it.
+
+    Raises:
+        error: ``"model is a str; expected a Keras model."``, or ``"model 'm' (MyModel)
+            is a subclassed model without known layer outputs; expected a Sequential or
+            functional model."``.
+    """
+    if not isinstance(model, keras.Model):
+        raise error(f"{name} is a {type(model).__name__}; expected a Keras model.")
+    if symbolic:
+        try:
+            _ = (model.inputs, model.outputs)  # Subclassed models have neither.
+        except (AttributeError, ValueError):
+            raise error(
+                f"{name} {model.name!r} ({type(model).__name__}) is a subclassed model without "
+                "known layer outputs; expected a Sequential or functional model."
+            ) from None
 
 
 def check_seed(seed: Any, name: str = "seed") -> int | None:

@@ -1,4 +1,5 @@
-"""Control labels that are never cut off ("learning r…", "activat…").
+"""Controls every panel makes the same way: buttons that say what they do, log sliders,
+and labels that are never cut off ("learning r…", "activat…").
 
 ipywidgets gives every description a fixed width (about 80 px, ``--jp-widgets-
 inline-label-width``) and truncates longer ones with an ellipsis. ``fit_labels``
@@ -13,7 +14,55 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-__all__ = ["fit_labels"]
+__all__ = ["action_button", "fit_labels", "log_slider"]
+
+
+def action_button(
+    label: str,
+    tooltip: str,
+    *,
+    icon: str = "",
+    kind: str = "",
+    disabled: bool = False,
+    width: str | None = None,
+) -> widgets.Button:
+    """A button with its label, an optional icon, and a tooltip saying what a click does.
+
+    Args:
+        label: the words on the button ("Train", "◀ misclassified").
+        tooltip: what happens on a click; required, so no button leaves a student guessing.
+        icon: a Font Awesome name ("play", "save"), or none.
+        kind: ipywidgets' ``button_style`` ("success", "warning", "primary"...), or plain.
+        disabled: start disabled (a Stop button before anything runs).
+        width: a CSS width ("auto": as wide as the label); ipywidgets' default when None.
+    """
+    if not tooltip:
+        raise ValueError(f"button {label!r}: say in its tooltip what a click does")
+    button = widgets.Button(
+        description=label, tooltip=tooltip, icon=icon, button_style=kind, disabled=disabled
+    )
+    if width is not None:
+        button.layout.width = width
+    return button
+
+
+def log_slider(
+    label: str, value: float, exponents: tuple[float, float], step: float, **options
+) -> widgets.FloatLogSlider:
+    """A slider over powers of ten, ``10**exponents[0]`` to ``10**exponents[1]``.
+
+    Args:
+        label: the description shown beside it.
+        value: the starting value (not its exponent).
+        exponents: the lowest and highest power of ten.
+        step: the step of the exponent (0.25: four positions per factor of ten).
+        **options: other ``FloatLogSlider`` traits (``readout_format``, ``tooltip``,
+            ``style``).
+    """
+    low, high = exponents
+    return widgets.FloatLogSlider(
+        value=value, base=10, min=low, max=high, step=step, description=label, **options
+    )
 
 
 def _children(widget: widgets.Widget) -> tuple:

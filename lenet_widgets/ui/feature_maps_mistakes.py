@@ -15,6 +15,7 @@ import numpy as np
 from lenet_widgets.core.attribution import predict_classes
 from lenet_widgets.core.model import weights_fingerprint
 from lenet_widgets.text import plural
+from lenet_widgets.ui.controls import action_button
 from lenet_widgets.ui.jobs import LatestJob
 from lenet_widgets.ui.status import status_html
 
@@ -70,15 +71,11 @@ class MistakeFinder:
 
     def _build_mistake_finder(self, background: bool) -> None:
         """Make the buttons (``_previous_wrong``, ``_next_wrong``), ``_wrong_status``, the job."""
-        self._previous_wrong = widgets.Button(
-            description="◀ misclassified",
-            tooltip="the previous test digit the model gets wrong",
-            layout=widgets.Layout(width="auto"),
+        self._previous_wrong = action_button(
+            "◀ misclassified", "the previous test digit the model gets wrong", width="auto"
         )
-        self._next_wrong = widgets.Button(
-            description="misclassified ▶",
-            tooltip="the next test digit the model gets wrong",
-            layout=widgets.Layout(width="auto"),
+        self._next_wrong = action_button(
+            "misclassified ▶", "the next test digit the model gets wrong", width="auto"
         )
         self._wrong_status = widgets.HTML()
         self._mistakes: Mistakes | None = None

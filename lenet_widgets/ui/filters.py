@@ -34,6 +34,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from lenet_widgets.core.checks import check_integer
 from lenet_widgets.core.data import with_channel_axis
 from lenet_widgets.core.filters import (
     DEFAULT_PRESET,
@@ -44,11 +45,11 @@ from lenet_widgets.core.filters import (
     TopExamples,
     visualizable_layers,
 )
-from lenet_widgets.core.model import weights_fingerprint
+from lenet_widgets.core.model import check_keras_model, weights_fingerprint
 from lenet_widgets.display.filters import draw_result_grid
 from lenet_widgets.plotting.filters import SORT_ORDERS
 from lenet_widgets.ui.cache import RecentCache
-from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.controls import fit_labels, log_slider
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.filters_compute import DEAD_TEST_IMAGES, FilterComputation
 from lenet_widgets.ui.filters_examples import GRID_FIGSIZE, DatasetExamples
@@ -108,9 +109,9 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
         super().__init__(**kwargs)
         if preset not in PRESETS:
             raise ValueError(f"preset {preset!r} is unknown; expected one of {sorted(PRESETS)}.")
-        _check_integer("max_steps", max_steps, 0, MAX_STEPS)
-        _check_integer("grid", grid, 1, MAX_GRID)
-        _check_integer("max_filters", max_filters, 1, None)
+        check_integer("max_steps", max_steps, 0, MAX_STEPS)
+        check_integer("grid", grid, 1, MAX_GRID)
+        check_integer("max_filters", max_filters, 1)
         self._images = None if images is None else np.asarray(images)
         # Kept as given (uint8: no float copy); converted to the model's input range when used.
         self._prepared = None if images is None else with_channel_axis(self._images, "images")
@@ -181,13 +182,11 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
         self._grid = widgets.IntSlider(
             value=grid, min=1, max=MAX_GRID, description="grid", style=style
         )
-        self._step_size = widgets.FloatLogSlider(
-            value=1.0,
-            base=10,
-            min=-1,
-            max=1,
-            step=0.1,
-            description="step size ×",
+        self._step_size = log_slider(
+            "step size ×",
+            1.0,
+            (-1, 1),
+            0.1,
             tooltip="multiplies the preset's ascent step size",
             style=style,
         )
@@ -294,8 +293,7 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
 
     def check_model(self, model: Any) -> None:
         """Raise ``TypeError``/``ValueError`` unless ``model`` has a layer to visualize."""
-        if not hasattr(model, "layers"):
-            raise TypeError(f"model is {type(model).__name__}; expected a Keras model.")
+        check_keras_model(model, TypeError)
         if not visualizable_layers(model):  # Raises ValueError for unusable models.
             raise ValueError(f"model {model.name!r} has no layer to visualize.")
 
@@ -348,11 +346,3 @@ class FilterExplorer(FilterComputation, DatasetExamples, ModelPanel):
             )
             self._view.refresh()
             self._draw_examples_locked()
-
-
-def _check_integer(name: str, value: Any, low: int, high: int | None) -> None:
-    """Raise ``ValueError`` naming ``value`` unless it is an integer in ``low..high``."""
-    integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not integer or value < low or (high is not None and value > high):
-        expected = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} is {value!r}; expected an integer {expected}.")

@@ -18,7 +18,7 @@ from lenet_widgets.core.persistence import (
     save_model,
 )
 from lenet_widgets.text import model_line
-from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.controls import action_button, fit_labels
 from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
 
@@ -67,8 +67,12 @@ class SavePanel(ModelPanel):
             value=".keras",
             description="format",
         )
-        self._save_button = widgets.Button(description="Save", icon="save", button_style="primary")
-        self._load_button = widgets.Button(description="Load", icon="folder-open")
+        self._save_button = action_button(
+            "Save", "write the model to this path (never half a file)", icon="save", kind="primary"
+        )
+        self._load_button = action_button(
+            "Load", "replace the dashboard's model with the file at this path", icon="folder-open"
+        )
         widgets.link((self._path, "value"), (self, "path"))
         self._save_button.on_click(self._on_save_clicked)
         self._load_button.on_click(self._on_load_clicked)

@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-import keras
 import traitlets
 from matplotlib.figure import Figure
 
-from lenet_widgets.core.model import weights_fingerprint
+from lenet_widgets.core.model import check_keras_model, weights_fingerprint
 from lenet_widgets.core.structure import model_graph
 from lenet_widgets.display.model_picture import ENGINES, plot_model
 from lenet_widgets.display.reports import compare_models, layer_report
 from lenet_widgets.plotting.figure import figure_png
 from lenet_widgets.ui.cache import RecentCache
-from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.controls import action_button, fit_labels
 from lenet_widgets.ui.figure_view import DENSITY, show_picture
 from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
@@ -61,8 +60,7 @@ def _png(figure: Figure | None) -> bytes:
 
 def _check_keras_model(name: str, model: Any) -> None:
     """Raise ``TypeError``/``ValueError`` unless ``model`` is a built Keras model."""
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{name} is a {type(model).__name__}; expected a Keras model.")
+    check_keras_model(model, TypeError, name=name)
     if not model.built:
         raise ValueError(
             f"{name} {model.name!r} is not built; expected a built model (call build() first)."
@@ -138,7 +136,7 @@ class StructurePanel(ModelPanel):
         )
         self._picture.add_class("lenet-structure-picture")
         self._save_path = widgets.Text(value="model.png", description="save to")
-        self._save = widgets.Button(description="Save", icon="save")
+        self._save = action_button("Save", "write the picture to this file", icon="save")
         self._layer = widgets.Dropdown(options=[], description="layer")
         self._inspector_text = widgets.HTML(value="")
         self._histograms = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))

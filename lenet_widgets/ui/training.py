@@ -38,7 +38,7 @@ from lenet_widgets.core.training import (
 )
 from lenet_widgets.plotting.training import draw_training_curves
 from lenet_widgets.ui import shutdown
-from lenet_widgets.ui.controls import fit_labels
+from lenet_widgets.ui.controls import action_button, fit_labels, log_slider
 from lenet_widgets.ui.figure_view import FigureView
 from lenet_widgets.ui.panel import ModelPanel
 from lenet_widgets.ui.status import status_html
@@ -156,32 +156,27 @@ class TrainingPanel(TrainingJob, OptimizerControls, RunCurvesView, ModelPanel):
             tooltip="the model's own optimizer is kept; choose a new one to replace it",
             style=label_style,
         )
-        self._learning_rate = widgets.FloatLogSlider(
-            value=DEFAULT_LEARNING_RATES["adam"],
-            base=10,
-            min=-5,
-            max=0,
-            step=0.25,
-            description="learning rate",
+        self._learning_rate = log_slider(
+            "learning rate",
+            DEFAULT_LEARNING_RATES["adam"],
+            (-5, 0),
+            0.25,
             readout_format=".3g",
             style=label_style,
         )
         self._rate_note = widgets.HTML(value="")
         self._subset = widgets.Dropdown(description="train on", style=label_style)
-        self._train_button = widgets.Button(
-            description="Train",
-            icon="play",
-            button_style="success",
-            tooltip="train in the background",
+        self._train_button = action_button(
+            "Train", "train in the background", icon="play", kind="success"
         )
-        self._stop_button = widgets.Button(
-            description="Stop", icon="stop", disabled=True, tooltip="stop after this batch"
+        self._stop_button = action_button(
+            "Stop", "stop after this batch", icon="stop", disabled=True
         )
-        self._reset_button = widgets.Button(
-            description="Reset",
+        self._reset_button = action_button(
+            "Reset",
+            "a fresh LeNet (new weights); older runs' curves stay for comparison",
             icon="refresh",
-            button_style="warning",
-            tooltip="a fresh LeNet (new weights); older runs' curves stay for comparison",
+            kind="warning",
         )
         self._log_scale = widgets.Checkbox(
             value=False, description="log-scale loss", style=label_style, indent=False
@@ -200,8 +195,8 @@ class TrainingPanel(TrainingJob, OptimizerControls, RunCurvesView, ModelPanel):
             style=label_style,
             layout=widgets.Layout(width="520px"),
         )
-        self._clear_runs = widgets.Button(
-            description="Clear old runs", icon="trash", tooltip="forget every run but the current"
+        self._clear_runs = action_button(
+            "Clear old runs", "forget every run but the current", icon="trash"
         )
         self._view = FigureView(figsize=(8.0, 3.0), css_class="lenet-training-curves")
         self._curves = draw_training_curves(self._view.figure)

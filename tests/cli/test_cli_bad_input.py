@@ -13,7 +13,7 @@ import pytest
 
 from lenet_widgets.cli import main
 
-from helpers import mnist_arrays
+from helpers import mnist_arrays, named_cases
 from tiny_models import FILE_CASES
 
 
@@ -106,9 +106,7 @@ def npz_files(tmp_path_factory):
     return folder / "good.npz", folder / "bad.npz"
 
 
-@pytest.mark.parametrize(
-    ("arguments", "message"), [case[1:] for case in CLI_CASES], ids=[case[0] for case in CLI_CASES]
-)
+@pytest.mark.parametrize(("arguments", "message"), named_cases(CLI_CASES))
 def test_cli_bad_arguments(model_files, npz_files, tmp_path, capsys, arguments, message):
     fill = {
         "good": model_files["good.keras"],

@@ -9,6 +9,8 @@ import pytest
 
 from lenet_widgets.core.data import DataError, load_mnist
 
+from helpers import named_cases
+
 #: MNIST files with bad data: (case, arrays, message)
 DATA_CASES = [
     ("labels above 9", {"y_train": np.full(4, 12, np.uint8)}, r"labels 12\.\.12; expected digits"),
@@ -21,9 +23,7 @@ DATA_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("arrays", "message"), [case[1:] for case in DATA_CASES], ids=[case[0] for case in DATA_CASES]
-)
+@pytest.mark.parametrize(("arrays", "message"), named_cases(DATA_CASES))
 def test_library_bad_data_files(tmp_path, arrays, message):
     data = {
         "x_train": np.zeros((4, 28, 28), np.uint8),

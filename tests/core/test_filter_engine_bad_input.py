@@ -11,6 +11,7 @@ from lenet_widgets.core.filters import FilterError, maximize_filters, visualizab
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.training import train
 
+from helpers import named_cases
 from tiny_models import SHAPE, nan_model, no_conv_model, subclassed_model, vector_model
 
 #: (case, call, exception, message naming the bad value and the expected one)
@@ -73,7 +74,7 @@ FILTER_CASES = [
         "not a model",
         lambda: maximize_filters("lenet.keras", "conv2d"),
         FilterError,
-        r"model is str; expected a Keras model",
+        r"model is a str; expected a Keras model",
     ),
     (
         "not an image model",
@@ -84,11 +85,7 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("call", "expected", "message"),
-    [case[1:] for case in FILTER_CASES],
-    ids=[case[0] for case in FILTER_CASES],
-)
+@pytest.mark.parametrize(("call", "expected", "message"), named_cases(FILTER_CASES))
 def test_filter_engine_refuses_bad_models_naming_value_and_expectation(call, expected, message):
     with pytest.raises(expected, match=message):
         call()

@@ -10,6 +10,7 @@ import pytest
 from lenet_widgets.core.model import build_lenet
 from lenet_widgets.core.training import train
 
+from helpers import named_cases
 from tiny_models import SHAPE, nan_model, subclassed_model
 
 #: (case, call, exception, message naming the bad value and the expected one)
@@ -87,11 +88,7 @@ TRAINING_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("call", "expected", "message"),
-    [case[1:] for case in TRAINING_CASES],
-    ids=[case[0] for case in TRAINING_CASES],
-)
+@pytest.mark.parametrize(("call", "expected", "message"), named_cases(TRAINING_CASES))
 def test_training_and_build_refuse_bad_input_naming_value_and_expectation(call, expected, message):
     with pytest.raises(expected, match=message):
         call()

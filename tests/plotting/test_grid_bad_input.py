@@ -10,6 +10,8 @@ import pytest
 from lenet_widgets.plotting.feature_maps import grid_shape
 from lenet_widgets.plotting.filters import plot_filter_grid, stitch_filters, stitched_size
 
+from helpers import named_cases
+
 #: (case, call, message) for the grid and layout functions: grid 0, negative, wrong type.
 GRID_CASES = [
     ("stitch grid 0", lambda: stitch_filters(np.zeros((3, 4, 4, 1)), grid=0), "grid is 0"),
@@ -36,9 +38,7 @@ def _figure():
     return Figure()
 
 
-@pytest.mark.parametrize(
-    ("call", "message"), [case[1:] for case in GRID_CASES], ids=[case[0] for case in GRID_CASES]
-)
+@pytest.mark.parametrize(("call", "message"), named_cases(GRID_CASES))
 def test_grid_functions_refuse_bad_grids(call, message):
     with pytest.raises(ValueError, match=message):
         call()

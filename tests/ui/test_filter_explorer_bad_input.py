@@ -34,7 +34,7 @@ def _good_filter_action(explorer, good_model):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: "lenet.keras", "model is str; expected a Keras model"),
+        (lambda: "lenet.keras", "model is a str; expected a Keras model"),
         (subclassed_model, "subclassed.*expected a Sequential or functional model"),
         (vector_model, r"expected \(None, H, W, C\)"),
     ],

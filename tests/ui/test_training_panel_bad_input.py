@@ -11,7 +11,7 @@ import pytest
 
 from lenet_widgets.core.model import build_lenet
 
-from helpers import text, tiny_dataset
+from helpers import named_cases, text, tiny_dataset
 from tiny_models import SHAPE, nan_model, subclassed_model
 
 TRAINING_CASES = [
@@ -46,11 +46,7 @@ TRAINING_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [case[1:] for case in TRAINING_CASES],
-    ids=[case[0] for case in TRAINING_CASES],
-)
+@pytest.mark.parametrize(("make", "message"), named_cases(TRAINING_CASES))
 def test_training_panel_shows_bad_input_then_trains_after_reset(make, message):
     from lenet_widgets.ui.training import TrainingPanel
 

@@ -14,12 +14,16 @@ import keras
 import tensorflow as tf
 
 from lenet_widgets.core.filters.validation import FilterError, _check_model
-from lenet_widgets.core.layer_lookup import LayerNotFoundError, find_layer, output_rank
+from lenet_widgets.core.layer_lookup import (
+    LayerNotFoundError,
+    find_layer,
+    has_softmax_output,
+    output_rank,
+)
 
 __all__ = ["filter_count", "visualizable_layers"]
 
 _SKIPPED_LAYER_TYPES = ("InputLayer", "Flatten", "Reshape", "Dropout")
-_SOFTMAX_NAMES = ("softmax",)
 
 
 def _all_layers(model: keras.Model, prefix: str = "") -> list[tuple[str, keras.layers.Layer]]:
@@ -75,11 +79,11 @@ def _visualizable_layer(
 
 
 def _softmax_layer(layer: keras.layers.Layer) -> bool:
-    activation = getattr(layer, "activation", None)
-    name = getattr(activation, "__name__", str(activation))
-    kind = type(layer).__name__
-    # A convolution with a fused softmax has no separate logits: its channels are maximized.
-    return kind == "Softmax" or (kind in ("Dense", "Activation") and name in _SOFTMAX_NAMES)
+    """A softmax whose logits are maximized instead of its probabilities.
+
+    A convolution with a fused softmax has no separate logits: its channels are maximized.
+    """
+    return has_softmax_output(layer) and type(layer).__name__ in ("Softmax", "Dense", "Activation")
 
 
 def _channels_first(layer: keras.layers.Layer) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from lenet_widgets.core.model import input_range
+from lenet_widgets.core.model import check_keras_model, input_range
 
 __all__ = ["FilterError"]
 
@@ -22,15 +22,8 @@ class FilterError(ValueError):
 
 def _check_model(model: Any) -> None:
     """Refuse anything but a built Sequential/functional Keras model with one image input."""
-    if not isinstance(model, keras.Model):
-        raise FilterError(f"model is {type(model).__name__}; expected a Keras model.")
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):  # Subclassed models have no symbolic inputs.
-        raise FilterError(
-            f"model {model.name!r} ({type(model).__name__}) is a subclassed model without known "
-            "layer outputs; expected a Sequential or functional model."
-        ) from None
+    check_keras_model(model, FilterError, symbolic=True)
+    inputs = model.inputs
     if not model.built or not inputs:
         raise FilterError("model has no known input shape; build it (or call it once) first.")
     if len(model.inputs) != 1:
