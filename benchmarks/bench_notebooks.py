@@ -43,12 +43,20 @@ def run_notebook(path: Path, work: Path) -> tuple[float, list[tuple[float, int]]
     copy = work / path.name
     shutil.copy2(path, copy)
     notebook = nbformat.read(copy, as_version=4)
+    from jupyter_client.manager import KernelManager
+
+    # IPC sockets, not TCP: ipykernel warns on stderr about an unencrypted TCP kernel.
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(work / "kernel"))
     client = nbclient.NotebookClient(
-        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(work)}}
+        notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(work)}}
     )
     begin = time.monotonic()
-    client.execute()
-    total = time.monotonic() - begin
+    try:
+        client.execute()
+        total = time.monotonic() - begin
+    finally:
+        if kernel.has_kernel:  # Given a manager, nbclient leaves the kernel to its owner.
+            kernel.shutdown_kernel(now=True)
     cell_times = []
     stderr = []
     for index, cell in enumerate(notebook.cells):
