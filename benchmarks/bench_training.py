@@ -63,7 +63,7 @@ def panel_fit(initial_weights, dataset) -> float:
     return elapsed
 
 
-def main(repeats: int = 2) -> None:
+def main(repeats: int = 3) -> None:
     dataset = load_dataset()
     print(f"data: {dataset.source}; {len(dataset.x_train):,} images, batch {BATCH_SIZE}")
     keras.utils.set_random_seed(0)
@@ -137,4 +137,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "stop":
         stop_main(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
