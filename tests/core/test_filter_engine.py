@@ -237,6 +237,10 @@ def test_compiled_loops_are_kept_per_number_of_filters_and_bounded(conv_model, m
     assert [key[-1] for key in kept] == [3, 1]  # The newest two numbers of filters.
     for run in runs[1:]:  # Filter 0's image does not depend on the loop it was computed in.
         np.testing.assert_allclose(run.images[:, 0], runs[0].images[:, 0], rtol=1e-5, atol=1e-6)
+    maximize_filters(conv_model, "conv", filters=[0, 1, 2], steps=2, step_size=0.1)  # Used again.
+    maximize_filters(conv_model, "conv", filters=[0, 1], steps=2, step_size=0.1)
+    # The least recently used loop went (one filter), not the oldest (three filters).
+    assert [key[-1] for key in filters_compiled._COMPILED[conv_model]] == [3, 2]
 
 
 def test_dead_filters_are_kept_and_marked(conv_model):

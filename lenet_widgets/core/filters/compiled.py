@@ -34,7 +34,8 @@ Read when a layer's steps are first compiled; the benchmark turns it off to time
 general path (full layer output, then a gather)."""
 _COMPILED_LOCK = threading.Lock()
 MAX_COMPILED_PER_MODEL = 16
-"""Most compiled ascent loops kept per model (one per layer, settings and number of filters)."""
+"""Most compiled ascent loops kept per model (one per layer, settings and number of filters);
+the least recently used is dropped first."""
 
 
 class _NoRetracingNotice:
@@ -73,16 +74,18 @@ def _compiled_for(
     fixed input signatures, traced once. ``batch`` fixes the number of images (filters)
     in them: TensorFlow then knows every shape when it optimizes the graph, which
     measured 25-30% faster per call than a signature taking any number. At most
-    ``MAX_COMPILED_PER_MODEL`` are kept per model, the oldest dropped first. The truncated
+    ``MAX_COMPILED_PER_MODEL`` are kept per model, the least recently used dropped first
+    (a loop a student keeps going back to stays compiled). The truncated
     model shares the model's layers, so new weights are used at once.
     """
     with _COMPILED_LOCK:
         per_model = _COMPILED.setdefault(model, {})
         key = (layer, regularizers, objective, batch)
         if key in per_model:
+            per_model[key] = per_model.pop(key)  # Now the most recently used (dicts keep order).
             return per_model[key]
         while len(per_model) >= MAX_COMPILED_PER_MODEL:
-            del per_model[next(iter(per_model))]  # Oldest first (dicts keep insertion order).
+            del per_model[next(iter(per_model))]  # The least recently used.
         truncated, kind = _build_truncated(model, layer)
         own_channel = _build_own_channel(model, layer) if _OWN_CHANNEL else None
         inputs = [r for r in regularizers if r.stage == "input"]
